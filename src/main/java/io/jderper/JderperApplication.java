@@ -1,0 +1,31 @@
+package io.jderper;
+
+import io.jderper.config.DerperFlags;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class JderperApplication {
+
+    public static void main(String[] args) {
+        DerperFlags.Translation flags;
+        try {
+            flags = DerperFlags.translate(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("jderper: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (flags.versionRequested()) {
+            System.out.println(Version.current());
+            return;
+        }
+        SpringApplication app = new SpringApplication(JderperApplication.class);
+        app.run(flags.springArgs().toArray(String[]::new));
+        var log = LoggerFactory.getLogger(JderperApplication.class);
+        flags.warnings().forEach(log::warn);
+    }
+}

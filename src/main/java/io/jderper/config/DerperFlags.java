@@ -1,0 +1,204 @@
+package io.jderper.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Translates the original derper's command line ({@code -a :443 -c derper.json …}) into Spring property
+ * arguments ({@code --derper.listen=:443 …}), so an existing derper unit file works unchanged. Spring's own
+ * {@code --x.y=z} arguments pass through untouched.
+ */
+public final class DerperFlags {
+
+    enum Kind { BOOL, STRING, INT, FLOAT, DURATION, LIST }
+
+    /**
+     * One original flag. {@code property} is null for flags that act before Spring starts ({@code -version}).
+     * {@code landed} is false for flags whose feature this build does not implement yet: they are accepted with a
+     * warning so that a unit file keeps starting.
+     */
+    record Flag(String name, Kind kind, String property, boolean landed) {
+    }
+
+    private static final List<Flag> FLAGS = List.of(
+            new Flag("dev", Kind.BOOL, "derper.dev", true),
+            new Flag("version", Kind.BOOL, null, true),
+            new Flag("a", Kind.STRING, "derper.listen", true),
+            new Flag("http-port", Kind.INT, "derper.http.port", true),
+            new Flag("stun-port", Kind.INT, "derper.stun.port", true),
+            new Flag("c", Kind.STRING, "derper.key-file", true),
+            new Flag("certmode", Kind.STRING, "derper.tls.mode", true),
+            new Flag("certdir", Kind.STRING, "derper.tls.cert-dir", true),
+            new Flag("hostname", Kind.STRING, "derper.hostname", true),
+            new Flag("acme-eab-kid", Kind.STRING, "derper.tls.acme.eab-kid", true),
+            new Flag("acme-eab-key", Kind.STRING, "derper.tls.acme.eab-key", true),
+            new Flag("acme-email", Kind.STRING, "derper.tls.acme.email", true),
+            new Flag("acme-ip-certs", Kind.BOOL, "derper.tls.acme.ip-certs", true),
+            new Flag("stun", Kind.BOOL, "derper.stun.enabled", true),
+            new Flag("derp", Kind.BOOL, "derper.relay.enabled", true),
+            new Flag("home", Kind.STRING, "derper.home", true),
+            new Flag("mesh-psk-file", Kind.STRING, "derper.mesh.key-file", true),
+            new Flag("mesh-with", Kind.LIST, "derper.mesh.with", true),
+            new Flag("secrets-url", Kind.STRING, "derper.secrets.url", false),
+            new Flag("secrets-path-prefix", Kind.STRING, "derper.secrets.path-prefix", false),
+            new Flag("secrets-cache-dir", Kind.STRING, "derper.secrets.cache-dir", false),
+            new Flag("bootstrap-dns-names", Kind.LIST, "derper.bootstrap-dns.names", true),
+            new Flag("unpublished-bootstrap-dns-names", Kind.LIST, "derper.bootstrap-dns.unpublished-names", true),
+            new Flag("verify-clients", Kind.BOOL, "derper.verify.tailscaled", true),
+            new Flag("verify-client-url", Kind.STRING, "derper.verify.client-url", true),
+            new Flag("verify-client-url-fail-open", Kind.BOOL, "derper.verify.fail-open", true),
+            new Flag("socket", Kind.STRING, "derper.verify.socket", true),
+            new Flag("accept-connection-limit", Kind.FLOAT, "derper.limits.accept-connection-limit", true),
+            new Flag("accept-connection-burst", Kind.INT, "derper.limits.accept-connection-burst", true),
+            new Flag("rate-config", Kind.STRING, "derper.limits.rate-config", true),
+            new Flag("tcp-keepalive-time", Kind.DURATION, "derper.limits.tcp-keepalive-time", true),
+            new Flag("tcp-user-timeout", Kind.DURATION, "derper.limits.tcp-user-timeout", true),
+            new Flag("tcp-write-timeout", Kind.DURATION, "derper.relay.write-timeout", true),
+            new Flag("ace", Kind.BOOL, "derper.ace.enabled", false));
+
+    private static final Map<String, Flag> BY_NAME = FLAGS.stream()
+            .collect(java.util.stream.Collectors.toUnmodifiableMap(Flag::name, f -> f));
+
+    /** Result of translation: Spring arguments, whether -version was asked, and warnings to log once started. */
+    public record Translation(List<String> springArgs, boolean versionRequested, List<String> warnings) {
+    }
+
+    private DerperFlags() {
+    }
+
+    public static Translation translate(String[] args) {
+        List<String> out = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        boolean version = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--")) {
+                // Go's flag package stops at "--"; everything after is positional and ignored.
+                break;
+            }
+            if (!arg.startsWith("-") || arg.equals("-")) {
+                continue; // positional arguments are ignored, as by the original
+            }
+            String body = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
+            String name = body;
+            String value = null;
+            int eq = body.indexOf('=');
+            if (eq >= 0) {
+                name = body.substring(0, eq);
+                value = body.substring(eq + 1);
+            }
+            if (arg.startsWith("--") && name.contains(".")) {
+                out.add(arg); // a Spring property argument
+                continue;
+            }
+            if (arg.startsWith("--spring") || name.startsWith("spring.") || name.startsWith("management.")
+                    || name.startsWith("server.") || name.startsWith("logging.")) {
+                out.add(arg);
+                continue;
+            }
+            Flag flag = BY_NAME.get(name);
+            if (flag == null) {
+                throw new IllegalArgumentException("flag provided but not defined: -" + name
+                        + " (jderper accepts the original derper's flags and --derper.* properties)");
+            }
+            if (flag.kind() == Kind.BOOL) {
+                if (value == null) {
+                    value = "true";
+                } else if (!isGoBool(value)) {
+                    throw new IllegalArgumentException("invalid boolean value \"" + value + "\" for flag -" + name);
+                }
+                value = String.valueOf(parseGoBool(value));
+            } else if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("flag needs an argument: -" + name);
+                }
+                value = args[++i];
+            }
+            if (name.equals("version")) {
+                version = Boolean.parseBoolean(value);
+                continue;
+            }
+            String converted = convert(flag, value);
+            if (!flag.landed()) {
+                warnings.add("flag -" + name + " is accepted but its feature is not available in this build; it has no effect");
+            }
+            out.add("--" + flag.property() + "=" + converted);
+        }
+        return new Translation(List.copyOf(out), version, List.copyOf(warnings));
+    }
+
+    private static String convert(Flag flag, String value) {
+        return switch (flag.kind()) {
+            case INT -> {
+                try {
+                    Long.parseLong(value.trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("invalid value \"" + value + "\" for flag -" + flag.name() + ": parse error");
+                }
+                yield value.trim();
+            }
+            case FLOAT -> {
+                String v = value.trim();
+                if (v.equalsIgnoreCase("inf") || v.equalsIgnoreCase("+inf")) {
+                    yield "Infinity";
+                }
+                try {
+                    Double.parseDouble(v);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("invalid value \"" + value + "\" for flag -" + flag.name() + ": parse error");
+                }
+                yield v;
+            }
+            case DURATION -> goDurationToMillis(value, flag.name()) + "ms";
+            default -> value;
+        };
+    }
+
+    private static boolean isGoBool(String v) {
+        return switch (v) {
+            case "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False" -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean parseGoBool(String v) {
+        return switch (v) {
+            case "1", "t", "T", "TRUE", "true", "True" -> true;
+            default -> false;
+        };
+    }
+
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|ms|s|m|h)");
+
+    /** Go's {@code time.ParseDuration} for non-negative values ("15s", "1h30m", "0"). */
+    static long goDurationToMillis(String text, String flagName) {
+        String s = text.trim();
+        if (s.equals("0")) {
+            return 0;
+        }
+        Matcher m = DURATION_PART.matcher(s.toLowerCase(Locale.ROOT).replace("µ", "u"));
+        double nanos = 0;
+        int pos = 0;
+        String lower = s.toLowerCase(Locale.ROOT).replace("µ", "u");
+        while (pos < lower.length()) {
+            if (!m.find(pos) || m.start() != pos) {
+                throw new IllegalArgumentException("invalid value \"" + text + "\" for flag -" + flagName + ": not a Go duration (e.g. 15s, 10m, 1h30m)");
+            }
+            double n = Double.parseDouble(m.group(1));
+            nanos += n * switch (m.group(2)) {
+                case "ns" -> 1d;
+                case "us" -> 1e3;
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                default -> 3600e9;
+            };
+            pos = m.end();
+        }
+        return Math.round(nanos / 1e6);
+    }
+}

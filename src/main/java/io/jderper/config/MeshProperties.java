@@ -1,0 +1,46 @@
+package io.jderper.config;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Region mesh ({@code derper.mesh.*}).
+ *
+ * @param key         the pre-shared key as 64 hex digits (takes precedence over {@code keyFile})
+ * @param keyFile     {@code -mesh-psk-file}
+ * @param with        {@code -mesh-with}: sibling host names, each {@code host} or {@code host/dial-host}
+ * @param discovery   {@code static} (the list above) or {@code dns} (resolve {@code dnsName} periodically)
+ * @param dnsName     headless-service name resolved when discovery is dns
+ * @param dnsRefresh  how often dns discovery resolves
+ * @param dialPort    port to dial siblings on when an entry carries none (443 as the original; 0 = the main listener's)
+ * @param tls         whether links to siblings use https (the original always does)
+ */
+@ConfigurationProperties("derper.mesh")
+public record MeshProperties(
+        @DefaultValue("") String key,
+        Path keyFile,
+        @DefaultValue List<String> with,
+        @DefaultValue("static") String discovery,
+        @DefaultValue("") String dnsName,
+        @DefaultValue("30s") Duration dnsRefresh,
+        @DefaultValue("443") int dialPort,
+        @DefaultValue("true") boolean tls) {
+
+    public MeshProperties {
+        if (!discovery.equals("static") && !discovery.equals("dns")) {
+            throw new IllegalArgumentException("derper.mesh.discovery must be 'static' or 'dns', got '" + discovery + "'");
+        }
+        for (String entry : with) {
+            if (entry.chars().filter(c -> c == '/').count() > 1) {
+                throw new IllegalArgumentException("derper.mesh.with entry '" + entry + "' has more than one '/'");
+            }
+        }
+        if (discovery.equals("dns") && dnsName.isBlank()) {
+            throw new IllegalArgumentException("derper.mesh.dns-name is required when derper.mesh.discovery=dns");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.jderper.config;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.net.URI;
+import java.nio.file.Path;
+
+/**
+ * TLS on the main listener ({@code derper.tls.*}). TLS is on when the listen port is 443 or the mode is
+ * {@code manual}, exactly as the original decides.
+ *
+ * @param mode    {@code -certmode}: manual, letsencrypt or gcp
+ * @param certDir {@code -certdir}
+ * @param acme    ACME settings for letsencrypt/gcp
+ */
+@ConfigurationProperties("derper.tls")
+public record TlsProperties(
+        @DefaultValue("letsencrypt") String mode,
+        Path certDir,
+        @DefaultValue Acme acme) {
+
+    public TlsProperties {
+        if (!mode.equals("manual") && !mode.equals("letsencrypt") && !mode.equals("gcp")) {
+            throw new IllegalArgumentException("derper.tls.mode must be manual, letsencrypt or gcp; got '" + mode + "'");
+        }
+    }
+
+    /**
+     * @param email        {@code -acme-email}
+     * @param eabKid       {@code -acme-eab-kid}
+     * @param eabKey       {@code -acme-eab-key}
+     * @param ipCerts      {@code -acme-ip-certs}
+     * @param directoryUrl ACME directory; empty = Let's Encrypt production (or Google for gcp)
+     */
+    public record Acme(
+            @DefaultValue("") String email,
+            @DefaultValue("") String eabKid,
+            @DefaultValue("") String eabKey,
+            @DefaultValue("false") boolean ipCerts,
+            URI directoryUrl) {
+    }
+
+    /** The original's rule: TLS when the port is 443 or the cert mode is manual; dev mode never. */
+    public boolean tlsEnabled(DerperProperties core) {
+        return !core.dev() && (core.listenAddress().port() == 443 || mode.equals("manual"));
+    }
+}
