@@ -48,7 +48,9 @@ class ChartPropertiesTest {
         assertThat(PropertyCatalog.names()).doesNotContain("derper.tls.acme", "derper.mesh");
         assertThat(PropertyCatalog.propertyForEnvironmentVariable("DERPER_MESH_DNSNAME")).isEqualTo("derper.mesh.dns-name");
         assertThat(PropertyCatalog.propertyForEnvironmentVariable("DERPER_MESH_WITH_0")).isEqualTo("derper.mesh.with");
-        assertThat(PropertyCatalog.propertyForEnvironmentVariable("DERPER_MESH_DNS_NAME")).isNull();
+        assertThat(PropertyCatalog.propertyForEnvironmentVariable("DERPER_MESH_DNS_NAME")).isEqualTo("derper.mesh.dns-name");
+        assertThat(PropertyCatalog.propertyForEnvironmentVariable("DERPER_MESH_PSK_FILE")).isNull();
+        assertThat(PropertyCatalog.propertyForEnvironmentVariable("DERPER_MESHWITH")).isNull();
     }
 
     @Test
@@ -63,6 +65,20 @@ class ChartPropertiesTest {
                 + "helm/jderper/values.yaml (add them there, with a comment)").isEmpty();
         assertThat(unknown).as("keys under derper: in helm/jderper/values.yaml that are not application properties")
                 .isEmpty();
+    }
+
+    @Test
+    void chartPortsAndProbePathsAgreeWithThePackagedConfig() {
+        Map<String, Object> packaged = ContainerFilesTest.packagedConfig();
+        Map<String, Object> ports = mapAt(HelmChart.defaultValues(), "ports");
+        assertThat(":" + ports.get("https")).isEqualTo(YamlTrees.stringAt(packaged, "derper.listen"));
+        assertThat(ports.get("http")).isEqualTo(YamlTrees.at(packaged, "derper.http.port"));
+        assertThat(ports.get("stun")).isEqualTo(YamlTrees.at(packaged, "derper.stun.port"));
+        assertThat(ports.get("management")).isEqualTo(YamlTrees.at(packaged, "management.server.port"));
+        // The probes ask /actuator/health/{liveness,readiness}; the ServiceMonitor asks /actuator/prometheus.
+        assertThat(YamlTrees.at(packaged, "management.endpoint.health.probes.enabled")).isEqualTo(true);
+        assertThat(String.valueOf(YamlTrees.at(packaged, "management.endpoints.web.exposure.include")))
+                .contains("health").contains("prometheus");
     }
 
     @ParameterizedTest

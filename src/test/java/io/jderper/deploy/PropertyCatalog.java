@@ -56,16 +56,25 @@ final class PropertyCatalog {
     }
 
     /**
-     * The property an environment variable binds to under Spring's relaxed binding (DERPER_MESH_KEYFILE →
-     * derper.mesh.keyfile; a trailing numeric segment is a list index), or null when it is not a real property.
+     * The property an environment variable binds to under Spring's relaxed binding, or null when it is none. Both
+     * forms Spring accepts for a record property count: dashes removed (DERPER_MESH_KEYFILE, the documented form) and
+     * dashes as underscores (DERPER_MESH_KEY_FILE). A trailing numeric segment is a list index (DERPER_MESH_WITH_0).
      */
     static String propertyForEnvironmentVariable(String variable) {
-        List<String> segments = new ArrayList<>(List.of(variable.toLowerCase(Locale.ROOT).split("_")));
+        List<String> segments = new ArrayList<>(List.of(variable.toUpperCase(Locale.ROOT).split("_")));
         while (!segments.isEmpty() && segments.get(segments.size() - 1).matches("\\d+")) {
             segments.remove(segments.size() - 1);
         }
-        String wanted = String.join(".", segments);
-        return NAMES.stream().filter(n -> canonical(n).equals(wanted)).findFirst().orElse(null);
+        String wanted = String.join("_", segments);
+        return NAMES.stream()
+                .filter(n -> environmentForms(n).contains(wanted))
+                .findFirst().orElse(null);
+    }
+
+    /** DERPER_MESH_KEYFILE and DERPER_MESH_KEY_FILE for derper.mesh.key-file. */
+    static Set<String> environmentForms(String property) {
+        String upper = property.toUpperCase(Locale.ROOT).replace('.', '_');
+        return new java.util.HashSet<>(List.of(upper.replace("-", ""), upper.replace('-', '_')));
     }
 
     /**
