@@ -147,7 +147,9 @@ string would not bind to a Path or URI property). Argument: a map. Output: YAML.
 {{- $_ := set $mesh "dial-port" (int .Values.ports.https) -}}
 {{- $discovery := default "dns" (index $mesh "discovery") -}}
 {{- if eq $discovery "dns" -}}
+{{- if not (index $mesh "dns-name") -}}
 {{- $_ := set $mesh "dns-name" (include "jderper.headlessFqdn" .) -}}
+{{- end -}}
 {{- else if eq $discovery "static" -}}
 {{- $with := list -}}
 {{- range $i := until (int .Values.replicaCount) -}}

@@ -93,7 +93,7 @@ class ChartPropertiesTest {
     @ParameterizedTest
     @ValueSource(strings = {"default", "meshed", "static-mesh", "manual-tls-server-keys"})
     void renderedConfigBindsToTheApplicationsRecords(String scenario) {
-        Map<String, Object> bound = bind(render(scenario).applicationConfig(), "1");
+        Map<String, Object> bound = bind(render(scenario).applicationConfigText(), "1");
         DerperProperties core = (DerperProperties) bound.get("derper");
         assertThat(core.dev()).isFalse();
         assertThat(core.listenAddress().port()).isEqualTo(443);
@@ -142,15 +142,17 @@ class ChartPropertiesTest {
         };
     }
 
-    /** The rendered application.yml over the packaged one, with the pod's environment, as pod ordinal {@code index}. */
-    static Map<String, Object> bind(Map<String, Object> renderedConfig, String index) {
+    /**
+     * Binds as the application would in pod {@code index}: the rendered application.yml text (as Spring reads the
+     * mounted file) over the packaged one, with the pod's environment for placeholders.
+     */
+    static Map<String, Object> bind(String renderedConfig, String index) {
         List<PropertySource<?>> sources = new ArrayList<>();
         sources.add(new SystemEnvironmentPropertySource("systemEnvironment", Map.of(
                 "POD_NAME", FULLNAME + "-" + index,
                 "POD_INDEX", index,
                 "POD_NAMESPACE", NAMESPACE)));
-        sources.addAll(loadYaml("chart", new ByteArrayResource(
-                YamlTrees.dump(renderedConfig).getBytes(StandardCharsets.UTF_8))));
+        sources.addAll(loadYaml("chart", new ByteArrayResource(renderedConfig.getBytes(StandardCharsets.UTF_8))));
         sources.addAll(packagedApplicationYaml());
         return PropertyCatalog.bindAll(sources);
     }

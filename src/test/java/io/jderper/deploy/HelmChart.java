@@ -70,6 +70,38 @@ final class HelmChart {
         return new Helm(copy).lint().strict().call();
     }
 
+    /**
+     * The text of NOTES.txt for the given values. helm template does not print NOTES, so a copy of the chart renders
+     * it through tpl into a ConfigMap.
+     */
+    static String renderNotes(Path workDir, Map<String, Object> overrides, Path... valuesFiles) {
+        Path copy = workDir.resolve("notes-chart");
+        copyTree(CHART, copy);
+        try {
+            Files.copy(copy.resolve("templates/NOTES.txt"), copy.resolve("notes.txt"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        write(copy.resolve("templates"), "notes-probe.yaml", """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: notes-probe
+                data:
+                  notes: {{ tpl (.Files.Get "notes.txt") . | toJson }}
+                """);
+        TemplateCommand template = new Helm(copy).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .withKubeVersion(KUBE_VERSION);
+        for (Path file : valuesFiles) {
+            template = template.withValuesFile(file);
+        }
+        if (!overrides.isEmpty()) {
+            template = template.withValuesFile(write(workDir, "notes-overrides.yaml", YamlTrees.dump(overrides)));
+        }
+        Map<String, Object> probe = new Manifests(YamlTrees.loadAll(template.call())).one("ConfigMap", "notes-probe");
+        return (String) YamlTrees.mapAt(probe, "data").get("notes");
+    }
+
     private static Path write(Path dir, String name, String content) {
         try {
             Files.createDirectories(dir);
@@ -131,10 +163,15 @@ final class HelmChart {
                     .orElseThrow(() -> new AssertionError("no container named jderper"));
         }
 
+        /** The application.yml the chart renders into its ConfigMap, as text. */
+        String applicationConfigText() {
+            Map<String, Object> configMap = one("ConfigMap", FULLNAME + "-config");
+            return (String) Objects.requireNonNull(YamlTrees.mapAt(configMap, "data").get("application.yml"));
+        }
+
         /** The application.yml the chart renders into its ConfigMap, parsed. */
         Map<String, Object> applicationConfig() {
-            Map<String, Object> configMap = one("ConfigMap", FULLNAME + "-config");
-            return YamlTrees.load((String) Objects.requireNonNull(YamlTrees.mapAt(configMap, "data").get("application.yml")));
+            return YamlTrees.load(applicationConfigText());
         }
     }
 }

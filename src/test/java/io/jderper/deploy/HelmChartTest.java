@@ -268,6 +268,14 @@ class HelmChartTest {
     }
 
     @Test
+    void anExplicitDnsNameIsKept() {
+        Manifests m = HelmChart.render(work, Map.of("replicaCount", 2,
+                "derper", Map.of("mesh", Map.of("dns-name", "derp-region.other.svc.cluster.local"))));
+        assertThat(mapAt(m.applicationConfig(), "derper.mesh"))
+                .containsEntry("dns-name", "derp-region.other.svc.cluster.local");
+    }
+
+    @Test
     void meshCanBeTurnedOffForIndependentOneNodeRegions() {
         Manifests m = HelmChart.render(work, Map.of("replicaCount", 2, "mesh", Map.of("enabled", false)));
         assertThat(at(m.applicationConfig(), "derper.mesh")).isNull();
@@ -396,6 +404,25 @@ class HelmChartTest {
         Map<String, Object> config = m.applicationConfig();
         assertThat(mapAt(config, "logging.level")).containsEntry("io.jderper", "DEBUG");
         assertThat(at(config, "management.server.port")).isEqualTo(8081);
+    }
+
+    @Test
+    void notesCarryTheStaticIpCaveatAndTheMeshKeyCommand() {
+        String notes = HelmChart.renderNotes(work, Map.of(), HelmChart.ciValues("meshed-values.yaml"));
+        assertThat(notes).contains("STATIC IPs").contains("UDP 3478").contains("externalTrafficPolicy: Local")
+                .contains(FULLNAME + "-2  hostname " + FULLNAME + "-2.derp.ci.example.com")
+                .contains("get secret " + FULLNAME + "-mesh")
+                .doesNotContain("WARNING");
+    }
+
+    @Test
+    void notesWarnAboutSharedHostnamesPlainHttpAndLostKeys() {
+        String notes = HelmChart.renderNotes(work, Map.of("replicaCount", 2, "ports", Map.of("https", 8443),
+                "persistence", Map.of("enabled", false)));
+        assertThat(notes).contains("derper.hostname is still derp.example.com")
+                .contains("2 nodes share the hostname")
+                .contains("serves plain HTTP")
+                .contains("the server key changes on every restart");
     }
 
     // ---- helpers over rendered objects ----

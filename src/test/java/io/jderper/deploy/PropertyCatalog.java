@@ -45,16 +45,6 @@ final class PropertyCatalog {
         return RECORDS;
     }
 
-    /** Relaxed-binding form: lower case, no dashes (what "key-file", "keyFile" and KEYFILE all reduce to). */
-    static String canonical(String dottedName) {
-        return dottedName.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
-    }
-
-    static boolean isProperty(String dottedName) {
-        String wanted = canonical(dottedName);
-        return NAMES.stream().anyMatch(n -> canonical(n).equals(wanted));
-    }
-
     /**
      * The property an environment variable binds to under Spring's relaxed binding, or null when it is none. Both
      * forms Spring accepts for a record property count: dashes removed (DERPER_MESH_KEYFILE, the documented form) and
