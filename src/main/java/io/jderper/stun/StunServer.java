@@ -33,6 +33,7 @@ import org.springframework.stereotype.Component;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * UDP STUN listener on {@code derper.stun.port}, bound to the host of the main listener.
@@ -55,7 +56,7 @@ public class StunServer implements SmartLifecycle, DisposableBean {
     private final StunMetrics metrics;
     private final boolean nativeTransport;
 
-    private java.util.function.Supplier<ChannelHandler> inspector;
+    private Supplier<ChannelHandler> inspector;
     private EventLoopGroup group;
     private volatile Channel channel;
     private volatile InetSocketAddress localAddress;
@@ -215,7 +216,7 @@ public class StunServer implements SmartLifecycle, DisposableBean {
     }
 
     /** Tests put a handler in front of the STUN handler to see datagrams as the socket delivers them. */
-    void inspectWith(java.util.function.Supplier<ChannelHandler> handler) {
+    void inspectWith(Supplier<ChannelHandler> handler) {
         this.inspector = handler;
     }
 
