@@ -174,7 +174,7 @@ public class DerpHttpRoutes {
         if (body == null) {
             return ServerResponse.status(HttpStatus.NOT_FOUND).contentType(TEXT_PLAIN).bodyValue("404 page not found\n");
         }
-        return ServerResponse.ok().headers(h -> BrowserHeaders.apply(h, BrowserHeaders.RELAXED_CSP))
+        return ServerResponse.ok().headers(h -> BrowserHeaders.apply(h, BrowserHeaders.RELAXED_CONTENT_SECURITY_POLICY))
                 .contentType(TEXT_PLAIN).bodyValue(body.get());
     }
 
@@ -184,7 +184,7 @@ public class DerpHttpRoutes {
         }
         List<String> problems = server.registry().consistencyProblems();
         if (problems.isEmpty()) {
-            return ServerResponse.ok().headers(h -> BrowserHeaders.apply(h, BrowserHeaders.RELAXED_CSP))
+            return ServerResponse.ok().headers(h -> BrowserHeaders.apply(h, BrowserHeaders.RELAXED_CONTENT_SECURITY_POLICY))
                     .contentType(TEXT_PLAIN).bodyValue("derp.Server ConsistencyCheck okay");
         }
         return ServerResponse.status(HttpStatus.INTERNAL_SERVER_ERROR).contentType(TEXT_PLAIN)
