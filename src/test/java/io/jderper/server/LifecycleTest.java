@@ -90,6 +90,25 @@ class LifecycleTest {
         assertThat(metrics.restartingFramesSent.sum() - before).isEqualTo(4);
     }
 
+    @Test
+    void c84_relayDisabledKeepsTheOtherEndpoints(@TempDir Path dir) throws Exception {
+        try (var ctx = start("-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", dir.resolve("k.json").toString(),
+                "--management.server.port=0", "-derp=false")) {
+            try (var raw = new io.jderper.testsupport.RawHttp(port(ctx))) {
+                raw.write("GET /derp HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: DERP\r\n\r\n");
+                assertThat(raw.readHead()).startsWith("HTTP/1.1 404");
+                assertThat(new String(raw.readExactly(21), java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("derp server disabled\n");
+            }
+            var http = java.net.http.HttpClient.newHttpClient();
+            var home = http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(ctx) + "/")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(home.body()).contains("Status:").contains("disabled");
+            var probe = http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(ctx) + "/derp/probe")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(probe.statusCode()).isEqualTo(200);
+        }
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
