@@ -109,6 +109,25 @@ class LifecycleTest {
         }
     }
 
+    @Test
+    void c38_keepAlivesOnAFixedPerConnectionPeriod(@TempDir Path dir) throws Exception {
+        // The original's 60 s + [0,5 s) cadence, scaled down through derper.relay.keep-alive(-jitter).
+        try (var ctx = start("-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", dir.resolve("k.json").toString(),
+                "--management.server.port=0", "--derper.relay.keep-alive=400ms", "--derper.relay.keep-alive-jitter=100ms");
+             TestClient a = TestClient.connect(URI.create("http://127.0.0.1:" + port(ctx) + "/derp"))) {
+            long[] at = new long[4];
+            long start = System.nanoTime();
+            for (int i = 0; i < at.length; i++) {
+                a.await(Frame.KeepAlive.class, k -> true, Duration.ofSeconds(3));
+                at[i] = System.nanoTime();
+            }
+            assertThat(Duration.ofNanos(at[0] - start)).isBetween(Duration.ofMillis(250), Duration.ofMillis(1500));
+            for (int i = 1; i < at.length; i++) {
+                assertThat(Duration.ofNanos(at[i] - at[i - 1])).isBetween(Duration.ofMillis(150), Duration.ofMillis(1500));
+            }
+        }
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
