@@ -261,9 +261,18 @@ final class AcmeCertificates implements CertificateSelector {
                 e.flight = null;
             }
             log.warn("ACME: cannot get a certificate for {} from {} (next attempt in {}): {}",
-                    e.target.key(), client.directory(), delay, ex.toString());
+                    e.target.key(), client.directory(), delay, describe(ex));
             f.completeExceptionally(ex);
         }
+    }
+
+    /** The exception with its causes: acme4j wraps the informative part ("Network error" alone says little). */
+    static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder(t.toString());
+        for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            sb.append("; caused by ").append(c);
+        }
+        return sb.toString();
     }
 
     private static Duration min(Duration a, Duration b) {
