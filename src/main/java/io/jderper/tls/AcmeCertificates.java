@@ -82,12 +82,14 @@ final class AcmeCertificates implements CertificateSelector {
     private final Predicate<String> sniPolicy;
     private final Path certDir;
     private final AcmeClient client;
+    private final AcmeChallenges challenges;
     private final ScheduledExecutorService worker;
     private final Clock clock;
     private final ConcurrentMap<String, Entry> entries = new ConcurrentHashMap<>();
 
     AcmeCertificates(String hostname, boolean ipCerts, Predicate<String> sniPolicy, Path certDir, AcmeClient client,
-                     ScheduledExecutorService worker, Clock clock) {
+                     AcmeChallenges challenges, ScheduledExecutorService worker, Clock clock) {
+        this.challenges = challenges;
         this.hostname = hostname;
         this.dnsHostname = HostNames.ipLiteral(hostname).isEmpty();
         this.ipCerts = ipCerts;
@@ -158,6 +160,9 @@ final class AcmeCertificates implements CertificateSelector {
     @Override
     public CertifiedKey select(Handshake h) {
         String sni = h.serverName();
+        if (h.acmeTlsAlpn()) {
+            return challenges.tlsAlpnCertificate(sni);
+        }
         Optional<InetAddress> sniIp = sni == null ? Optional.empty() : HostNames.ipLiteral(sni);
         if (sni == null || sniIp.isPresent()) {
             if (!ipCerts || h.localAddress() == null) {

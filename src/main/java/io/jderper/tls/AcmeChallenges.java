@@ -11,12 +11,15 @@ import java.util.function.Predicate;
  */
 public final class AcmeChallenges {
     public static final String PATH_PREFIX = "/.well-known/acme-challenge/";
+    /** RFC 8737 ALPN protocol of TLS-ALPN-01 validation handshakes. */
+    public static final String ACME_TLS_ALPN = "acme-tls/1";
 
     /** How the port-80 listener must answer one request. */
     public record Answer(int status, String contentType, String body) {
     }
 
     private final ConcurrentMap<String, String> keyAuthorizations = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, CertifiedKey> tlsAlpnCertificates = new ConcurrentHashMap<>();
     private final boolean active;
     private final boolean ipCerts;
     private final Predicate<String> hostPolicy;
@@ -45,6 +48,20 @@ public final class AcmeChallenges {
 
     void remove(String token) {
         keyAuthorizations.remove(token);
+    }
+
+    /** @param sni the server name the validator sends: the DNS name, or the reverse-DNS name of an IP (RFC 8738) */
+    void putTlsAlpn(String sni, CertifiedKey certificate) {
+        tlsAlpnCertificates.put(HostNames.normaliseDns(sni), certificate);
+    }
+
+    void removeTlsAlpn(String sni) {
+        tlsAlpnCertificates.remove(HostNames.normaliseDns(sni));
+    }
+
+    /** The pending TLS-ALPN-01 certificate for an SNI, or null. */
+    CertifiedKey tlsAlpnCertificate(String sni) {
+        return sni == null || tlsAlpnCertificates.isEmpty() ? null : tlsAlpnCertificates.get(HostNames.normaliseDns(sni));
     }
 
     /**
@@ -95,6 +112,6 @@ public final class AcmeChallenges {
     }
 
     int pending() {
-        return keyAuthorizations.size();
+        return keyAuthorizations.size() + tlsAlpnCertificates.size();
     }
 }

@@ -8,7 +8,9 @@ import org.shredzone.acme4j.Order;
 import org.shredzone.acme4j.OrderBuilder;
 import org.shredzone.acme4j.Session;
 import org.shredzone.acme4j.Status;
+import org.shredzone.acme4j.challenge.Challenge;
 import org.shredzone.acme4j.challenge.Http01Challenge;
+import org.shredzone.acme4j.challenge.TlsAlpn01Challenge;
 import org.shredzone.acme4j.connector.NetworkSettings;
 import org.shredzone.acme4j.exception.AcmeException;
 import org.shredzone.acme4j.provider.GenericAcmeProvider;
@@ -54,10 +56,21 @@ final class AcmeClient {
     private final List<X509Certificate> extraTrust;
     private final AcmeChallenges challenges;
     private final Duration timeout;
+    private final boolean http01;
     private Login login;
 
+    /** A failed or impossible validation with one challenge type: the next type may still succeed. */
+    private static final class ValidationFailed extends AcmeException {
+        ValidationFailed(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @param http01 whether the port-80 listener runs (HTTP-01 possible); TLS-ALPN-01 always is, on the main port
+     */
     AcmeClient(URI directory, KeyPair accountKey, String email, Eab eab, List<X509Certificate> extraTrust,
-               AcmeChallenges challenges, Duration timeout) {
+               AcmeChallenges challenges, Duration timeout, boolean http01) {
         this.directory = directory;
         this.accountKey = accountKey;
         this.email = email;
@@ -65,10 +78,30 @@ final class AcmeClient {
         this.extraTrust = List.copyOf(extraTrust);
         this.challenges = challenges;
         this.timeout = timeout;
+        this.http01 = http01;
     }
 
     URI directory() {
         return directory;
+    }
+
+    /**
+     * Challenge types to try, in order. Host names: TLS-ALPN-01 first, as autocert does; IP addresses: HTTP-01
+     * first, as the original's IP certificates do. Each falls back to the other.
+     */
+    List<String> challengeTypes(Identifier identifier) {
+        List<String> types = new ArrayList<>();
+        boolean ip = Identifier.TYPE_IP.equals(identifier.getType());
+        if (!ip) {
+            types.add(TlsAlpn01Challenge.TYPE);
+        }
+        if (http01) {
+            types.add(Http01Challenge.TYPE);
+        }
+        if (ip) {
+            types.add(TlsAlpn01Challenge.TYPE);
+        }
+        return types;
     }
 
     /**
@@ -78,6 +111,20 @@ final class AcmeClient {
      * @return the chain, leaf first
      */
     synchronized List<X509Certificate> issue(Identifier identifier, KeyPair certKey, boolean preferShortLived)
+            throws AcmeException, InterruptedException {
+        ValidationFailed last = null;
+        for (String type : challengeTypes(identifier)) {
+            try {
+                return issueWith(type, identifier, certKey, preferShortLived);
+            } catch (ValidationFailed e) {
+                log.info("ACME: {} validation for {} failed: {}", type, identifier.getValue(), e.getMessage());
+                last = e;
+            }
+        }
+        throw last != null ? last : new AcmeException("no challenge type usable for " + identifier.getValue());
+    }
+
+    private List<X509Certificate> issueWith(String type, Identifier identifier, KeyPair certKey, boolean preferShortLived)
             throws AcmeException, InterruptedException {
         Login l = login();
         OrderBuilder ob = l.newOrder().identifier(identifier);
@@ -93,21 +140,8 @@ final class AcmeClient {
             throw e;
         }
         for (Authorization auth : order.getAuthorizations()) {
-            if (auth.getStatus() == Status.VALID) {
-                continue;
-            }
-            Http01Challenge challenge = auth.findChallenge(Http01Challenge.class)
-                    .orElseThrow(() -> new AcmeException("the CA offers no http-01 challenge for " + identifier.getValue()));
-            challenges.put(challenge.getToken(), challenge.getAuthorization());
-            try {
-                challenge.trigger();
-                Status s = auth.waitForCompletion(timeout);
-                if (s != Status.VALID) {
-                    throw new AcmeException("authorization for " + identifier.getValue() + " ended " + s
-                            + challenge.getError().map(p -> ": " + p).orElse(""));
-                }
-            } finally {
-                challenges.remove(challenge.getToken());
+            if (auth.getStatus() != Status.VALID) {
+                authorize(type, auth);
             }
         }
         Status ready = order.waitUntilReady(timeout);
@@ -122,6 +156,68 @@ final class AcmeClient {
                     + order.getError().map(p -> ": " + p).orElse(""));
         }
         return order.getCertificate().getCertificateChain();
+    }
+
+    private void authorize(String type, Authorization auth) throws AcmeException, InterruptedException {
+        Identifier id = auth.getIdentifier();
+        Challenge challenge = auth.findChallenge(type)
+                .orElseThrow(() -> new ValidationFailed("the CA offers no " + type + " challenge"));
+        Runnable cleanup;
+        if (challenge instanceof Http01Challenge http) {
+            challenges.put(http.getToken(), http.getAuthorization());
+            cleanup = () -> challenges.remove(http.getToken());
+        } else if (challenge instanceof TlsAlpn01Challenge alpn) {
+            KeyPair validationKey;
+            try {
+                validationKey = AcmeCertificates.newEcKey();
+            } catch (java.security.GeneralSecurityException e) {
+                throw new AcmeException("cannot make a TLS-ALPN-01 key: " + e);
+            }
+            X509Certificate cert = tlsAlpnCertificate(validationKey, id, alpn.getAcmeValidation());
+            String sni = Identifier.TYPE_IP.equals(id.getType()) ? HostNames.reverseName(id.getIP()) : id.getDomain();
+            challenges.putTlsAlpn(sni, CertifiedKey.of(validationKey.getPrivate(), List.of(cert)));
+            cleanup = () -> challenges.removeTlsAlpn(sni);
+        } else {
+            throw new ValidationFailed("unsupported challenge type " + type);
+        }
+        try {
+            challenge.trigger();
+            Status s = auth.waitForCompletion(timeout);
+            if (s != Status.VALID) {
+                challenge.fetch();
+                throw new ValidationFailed("authorization ended " + s + challenge.getError().map(p -> ": " + p).orElse(""));
+            }
+        } finally {
+            cleanup.run();
+        }
+    }
+
+    /**
+     * The RFC 8737 validation certificate: self-signed, the identifier as its only SAN, and the critical
+     * acmeIdentifier extension holding SHA-256 of the key authorization. Built here rather than by acme4j, whose
+     * helper signs through the BouncyCastle provider and so refuses the JDK's keys.
+     */
+    static X509Certificate tlsAlpnCertificate(KeyPair key, Identifier id, byte[] acmeValidation) throws AcmeException {
+        try {
+            var name = new org.bouncycastle.asn1.x500.X500Name("CN=acme-tls-alpn-01");
+            java.time.Instant now = java.time.Instant.now();
+            var b = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name,
+                    new java.math.BigInteger(64, new java.security.SecureRandom()).setBit(63),
+                    java.util.Date.from(now.minus(Duration.ofDays(1))), java.util.Date.from(now.plus(Duration.ofDays(7))),
+                    name, key.getPublic());
+            var san = Identifier.TYPE_IP.equals(id.getType())
+                    ? new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.iPAddress,
+                            new org.bouncycastle.asn1.DEROctetString(id.getIP().getAddress()))
+                    : new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.dNSName, id.getDomain());
+            b.addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, false,
+                    new org.bouncycastle.asn1.x509.GeneralNames(san));
+            b.addExtension(new org.bouncycastle.asn1.ASN1ObjectIdentifier(TlsAlpn01Challenge.ACME_VALIDATION_OID), true,
+                    new org.bouncycastle.asn1.DEROctetString(acmeValidation));
+            var signer = new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate());
+            return new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(b.build(signer));
+        } catch (Exception e) {
+            throw new AcmeException("cannot build the TLS-ALPN-01 certificate: " + e);
+        }
     }
 
     private Login login() throws AcmeException {

@@ -16,9 +16,17 @@ interface CertificateSelector {
     /**
      * What is known about a handshake when the certificate is chosen.
      *
-     * @param serverName   the SNI host name as sent, or null when the client sent none
-     * @param localAddress the server-side IP the client connected to, or null if unknown
+     * @param serverName          the SNI host name as sent, or null when the client sent none
+     * @param localAddress        the server-side IP the client connected to, or null if unknown
+     * @param applicationProtocol the ALPN protocol selected for this handshake, or null
      */
-    record Handshake(String serverName, InetAddress localAddress) {
+    record Handshake(String serverName, InetAddress localAddress, String applicationProtocol) {
+        Handshake(String serverName, InetAddress localAddress) {
+            this(serverName, localAddress, null);
+        }
+
+        boolean acmeTlsAlpn() {
+            return AcmeChallenges.ACME_TLS_ALPN.equals(applicationProtocol);
+        }
     }
 }

@@ -51,26 +51,33 @@ final class DerpKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-        return choose(keyType, engine == null ? null : engine.getHandshakeSession(), addresses.localAddress(engine));
+        return choose(keyType, engine == null ? null : engine.getHandshakeSession(), addresses.localAddress(engine),
+                engine == null ? null : engine.getHandshakeApplicationProtocol());
     }
 
     @Override
     public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
         SSLSession session = socket instanceof SSLSocket s ? s.getHandshakeSession() : null;
-        return choose(keyType, session, socket == null ? null : socket.getLocalAddress());
+        return choose(keyType, session, socket == null ? null : socket.getLocalAddress(),
+                socket instanceof SSLSocket s ? s.getHandshakeApplicationProtocol() : null);
     }
 
-    private String choose(String keyType, SSLSession session, InetAddress local) {
-        CertifiedKey key = selector.select(new CertificateSelector.Handshake(serverName(session), local));
+    private String choose(String keyType, SSLSession session, InetAddress local, String alpn) {
+        var handshake = new CertificateSelector.Handshake(serverName(session), local, alpn);
+        CertifiedKey key = selector.select(handshake);
         if (key == null || !key.keyType().equalsIgnoreCase(keyType)) {
             // JSSE asks once per acceptable key type; refusing all of them fails the handshake.
             return null;
         }
+        // An ACME validator gets the bare challenge certificate: it expects exactly that one.
+        boolean withMeta = !handshake.acmeTlsAlpn();
         String alias = ALIAS_PREFIX + key.id();
         synchronized (recent) {
             recent.computeIfAbsent(alias, a -> {
-                X509Certificate[] chain = key.chain().toArray(new X509Certificate[key.chain().size() + 1]);
-                chain[chain.length - 1] = metaCertificate;
+                X509Certificate[] chain = key.chain().toArray(new X509Certificate[key.chain().size() + (withMeta ? 1 : 0)]);
+                if (withMeta) {
+                    chain[chain.length - 1] = metaCertificate;
+                }
                 return new Served(key.privateKey(), chain);
             });
         }

@@ -66,6 +66,22 @@ public final class HostNames {
         return NetUtil.toAddressString(ip).replace(':', '.');
     }
 
+    /** The reverse-DNS name of an IP (RFC 8738: the SNI of a TLS-ALPN-01 validation for an IP identifier). */
+    static String reverseName(InetAddress ip) {
+        byte[] b = unmap(ip).getAddress();
+        StringBuilder sb = new StringBuilder();
+        if (b.length == 4) {
+            for (int i = 3; i >= 0; i--) {
+                sb.append(b[i] & 0xff).append('.');
+            }
+            return sb.append("in-addr.arpa").toString();
+        }
+        for (int i = 15; i >= 0; i--) {
+            sb.append(Character.forDigit(b[i] & 0xf, 16)).append('.').append(Character.forDigit((b[i] >> 4) & 0xf, 16)).append('.');
+        }
+        return sb.append("ip6.arpa").toString();
+    }
+
     static boolean isTailscaleProdName(String name) {
         return TAILSCALE_PROD.matcher(name).matches();
     }

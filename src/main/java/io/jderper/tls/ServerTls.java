@@ -1,6 +1,7 @@
 package io.jderper.tls;
 
 import io.jderper.config.DerperProperties;
+import io.jderper.config.HttpPortProperties;
 import io.jderper.config.TlsProperties;
 import io.jderper.key.NodePublicKey;
 import io.netty.handler.ssl.SslContext;
@@ -58,7 +59,7 @@ public final class ServerTls implements SmartLifecycle {
         this.reloadInterval = reloadInterval;
         this.worker = worker;
         CertificateSelector selector = manual != null ? manual : acme;
-        this.sslContext = TlsParameters.serverContext(new DerpKeyManager(selector, meta, engineAddresses));
+        this.sslContext = TlsParameters.serverContext(new DerpKeyManager(selector, meta, engineAddresses), challenges);
     }
 
     /**
@@ -66,7 +67,7 @@ public final class ServerTls implements SmartLifecycle {
      *
      * @throws IllegalStateException naming the offending derper.* properties
      */
-    public static ServerTls create(DerperProperties core, TlsProperties tls, NodePublicKey serverKey) {
+    public static ServerTls create(DerperProperties core, TlsProperties tls, HttpPortProperties http, NodePublicKey serverKey) {
         String hostname = core.hostname();
         Path certDir = tls.certDir() != null ? tls.certDir() : defaultCertDir()
                 .orElseThrow(() -> new IllegalStateException(
@@ -135,8 +136,8 @@ public final class ServerTls implements SmartLifecycle {
                     + e.getMessage(), e);
         }
         ScheduledExecutorService worker = newWorker();
-        AcmeClient client = new AcmeClient(directory, accountKey, email, eab, trust, challenges, ACME_TIMEOUT);
-        AcmeCertificates acme = new AcmeCertificates(hostname, a.ipCerts(), policy, certDir, client, worker,
+        AcmeClient client = new AcmeClient(directory, accountKey, email, eab, trust, challenges, ACME_TIMEOUT, http.enabled());
+        AcmeCertificates acme = new AcmeCertificates(hostname, a.ipCerts(), policy, certDir, client, challenges, worker,
                 Clock.systemUTC());
         return new ServerTls(tls.mode(), meta, null, acme, challenges, reload, worker);
     }

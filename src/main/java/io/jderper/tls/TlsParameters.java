@@ -22,6 +22,7 @@ import java.util.List;
  * <li>TLS 1.2 minimum like the original; JSSE prefers 1.3, which clients need for the meta-certificate fast start.</li>
  * <li>JDK provider: the key manager must run per handshake and append an Ed25519 certificate after an ECDSA or
  * RSA leaf, which JSSE does without complaint (checked by a test that parses the chain the client sees).</li>
+ * <li>ALPN {@code acme-tls/1} is selected only while a TLS-ALPN-01 challenge for the SNI is pending.</li>
  * <li>ALPN: DERP clients send none, so HTTP/1.1 without ALPN is the case that matters. {@code http/1.1} is chosen
  * when offered; any other offer (say {@code h2} alone) gets no ALPN answer rather than a fatal alert, and the
  * connection speaks HTTP/1.1. {@code h2} is never advertised: a DERP upgrade cannot run over HTTP/2.</li>
@@ -48,6 +49,10 @@ public final class TlsParameters {
     }
 
     static SslContext serverContext(X509ExtendedKeyManager keyManager) {
+        return serverContext(keyManager, AcmeChallenges.inactive());
+    }
+
+    static SslContext serverContext(X509ExtendedKeyManager keyManager, AcmeChallenges challenges) {
         SSLContext jdk;
         try {
             jdk = SSLContext.getInstance("TLS");
@@ -62,12 +67,16 @@ public final class TlsParameters {
         return new DelegatingSslContext(netty) {
             @Override
             protected void initEngine(SSLEngine engine) {
-                engine.setHandshakeApplicationProtocolSelector(TlsParameters::selectApplicationProtocol);
+                engine.setHandshakeApplicationProtocolSelector((e, offered) -> selectApplicationProtocol(e, offered, challenges));
             }
         };
     }
 
-    static String selectApplicationProtocol(SSLEngine engine, List<String> offered) {
+    static String selectApplicationProtocol(SSLEngine engine, List<String> offered, AcmeChallenges challenges) {
+        if (offered.contains(AcmeChallenges.ACME_TLS_ALPN)
+                && challenges.tlsAlpnCertificate(DerpKeyManager.serverName(engine.getHandshakeSession())) != null) {
+            return AcmeChallenges.ACME_TLS_ALPN;
+        }
         return offered.contains(HTTP_1_1) ? HTTP_1_1 : NO_ALPN;
     }
 }

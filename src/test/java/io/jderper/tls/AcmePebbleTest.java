@@ -1,6 +1,7 @@
 package io.jderper.tls;
 
 import io.jderper.config.DerperProperties;
+import io.jderper.config.HttpPortProperties;
 import io.jderper.config.TlsProperties;
 import io.jderper.key.NodePublicKey;
 import org.junit.jupiter.api.AfterEach;
@@ -30,9 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * ACME against a real CA (pebble): order, serve, renew. The IP-certificate test lets pebble really validate
- * HTTP-01 against our port-80 listener; the host-name test has pebble skip validation, because pebble sends
- * {@code Host: name:port} and the original's host policy (kept here) refuses a Host with a port.
+ * ACME against a real CA (pebble) with real validation: order, serve, renew. IP certificates validate over
+ * HTTP-01 against our port-80 listener; host names over TLS-ALPN-01 against our TLS listener (their HTTP-01
+ * cannot pass here: pebble sends {@code Host: name:port} and the original's host policy, kept, refuses a port).
  */
 class AcmePebbleTest {
     @TempDir
@@ -67,8 +68,11 @@ class AcmePebbleTest {
         }
     }
 
-    /** Builds TLS for letsencrypt mode at pebble; starts the port-80 listener, then (once) pebble, then TLS. */
-    private int startServer(String hostname, boolean ipCerts, boolean pebbleAlwaysValid) throws Exception {
+    /**
+     * Builds TLS for letsencrypt mode at pebble, starts the port-80 listener (unless disabled) and the TLS
+     * listener, then (the first time) pebble pointed at both, then the certificate sources.
+     */
+    private int startServer(String hostname, boolean ipCerts, int httpPort) throws Exception {
         Path certDir = tmp.resolve("certs");
         if (pebble == null) {
             pebble = Pebble.prepare(tmp);
@@ -76,18 +80,21 @@ class AcmePebbleTest {
         var core = new DerperProperties(false, "127.0.0.1:443", hostname, null, "");
         var props = new TlsProperties("letsencrypt", certDir, new TlsProperties.Acme("ops@derp.test", "", "", ipCerts,
                 pebble.directory(), pebble.apiCaPem), Duration.ZERO);
-        tls = ServerTls.create(core, props, serverKey);
-        port80 = new HttpRedirectServer(new InetSocketAddress("127.0.0.1", 0), tls.acmeChallenges(), null);
-        port80.start();
-        if (!pebbleRunning) {
-            pebble.start(tmp, port80.port(), pebbleAlwaysValid);
-            pebbleRunning = true;
+        tls = ServerTls.create(core, props, new HttpPortProperties(httpPort), serverKey);
+        if (httpPort >= 0) {
+            port80 = new HttpRedirectServer(new InetSocketAddress("127.0.0.1", httpPort), tls.acmeChallenges(), null);
+            port80.start();
         }
-        tls.start();
         server = tls.secure(HttpServer.create().host("127.0.0.1").port(0))
                 .handle((req, res) -> res.sendString(Mono.just("ok")))
                 .bindNow();
-        return ((InetSocketAddress) server.address()).getPort();
+        int port = ((InetSocketAddress) server.address()).getPort();
+        if (!pebbleRunning) {
+            pebble.start(tmp, port80 != null ? port80.port() : Pebble.freePort(), port, false);
+            pebbleRunning = true;
+        }
+        tls.start();
+        return port;
     }
 
     private boolean pebbleRunning;
@@ -106,7 +113,7 @@ class AcmePebbleTest {
 
     @Test
     void ipCertificateIsOrderedWithRealHttp01ValidationServedAndRenewed() throws Exception {
-        int port = startServer("127.0.0.1", true, false);
+        int port = startServer("127.0.0.1", true, 0);
 
         // The first handshake has no certificate yet: it fails and starts the order in the background.
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptionsInstanceOf(SSLException.class)
@@ -132,13 +139,24 @@ class AcmePebbleTest {
 
         // A restart finds the cached certificate without ordering: the very first handshake succeeds.
         stopServer();
-        int port2 = startServer("127.0.0.1", true, false);
+        int port2 = startServer("127.0.0.1", true, 0);
         assertThat(TlsTestSupport.handshake(port2, null).chain().get(0)).isEqualTo(renewed.leaf());
     }
 
     @Test
+    void ipCertificateOverTlsAlpnWhenThePort80ListenerIsDisabled() throws Exception {
+        int port = startServer("127.0.0.1", true, -1);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptionsInstanceOf(SSLException.class)
+                .until(() -> TlsTestSupport.handshake(port, null).chain().size() >= 3);
+        var seen = TlsTestSupport.handshake(port, null);
+        assertThat(seen.chain().get(0).getSubjectAlternativeNames()).contains(List.of(7, "127.0.0.1"));
+        assertIssuedByPebble(seen.chain());
+        assertThat(tls.acmeChallenges().pending()).isZero();
+    }
+
+    @Test
     void hostnameCertificateIsOrderedAtStartupCachedAndRenewed() throws Exception {
-        int port = startServer("derp.test", false, true);
+        int port = startServer("derp.test", false, 0);
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
                 .until(() -> tls.currentCertificate("derp.test").isPresent());
         var seen = TlsTestSupport.handshake(port, "derp.test");
@@ -163,7 +181,7 @@ class AcmePebbleTest {
         assertThat(renewed.leaf().getSerialNumber()).isNotEqualTo(leaf.getSerialNumber());
 
         stopServer();
-        int port2 = startServer("derp.test", false, true);
+        int port2 = startServer("derp.test", false, 0);
         assertThat(TlsTestSupport.handshake(port2, "derp.test").chain().get(0)).isEqualTo(renewed.leaf());
     }
 }

@@ -31,6 +31,7 @@ final class Pebble implements AutoCloseable {
     private final X509Certificate apiCert;
     private final Path log;
     private Process process;
+    private Process dns;
 
     private Pebble(Path dir) throws Exception {
         this.acmePort = freePort();
@@ -56,9 +57,16 @@ final class Pebble implements AutoCloseable {
 
     /**
      * @param httpPort    where pebble sends HTTP-01 validation requests (our port-80 listener)
-     * @param alwaysValid skip validation (for DNS names, which would need a resolver)
+     * @param tlsPort     where pebble sends TLS-ALPN-01 validation handshakes (our TLS listener)
+     * @param alwaysValid skip validation altogether
      */
-    void start(Path dir, int httpPort, boolean alwaysValid) throws Exception {
+    void start(Path dir, int httpPort, int tlsPort, boolean alwaysValid) throws Exception {
+        // Host names resolve through pebble's companion mock DNS server: every name is 127.0.0.1, no IPv6.
+        int dnsPort = freePort();
+        dns = new ProcessBuilder(ExternalTools.require("pebble-challtestsrv").toString(),
+                "-dns01", "127.0.0.1:" + dnsPort, "-http01", "", "-https01", "", "-tlsalpn01", "",
+                "-management", "127.0.0.1:" + freePort(), "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("challtestsrv.log").toFile()).start();
         Path config = dir.resolve("pebble-config.json");
         Files.writeString(config, """
                 {"pebble": {
@@ -71,8 +79,9 @@ final class Pebble implements AutoCloseable {
                   "ocspResponderURL": "",
                   "externalAccountBindingRequired": false
                 }}
-                """.formatted(acmePort, managementPort, apiCaPem, dir.resolve("pebble-api.key"), httpPort, freePort()));
-        ProcessBuilder pb = new ProcessBuilder(ExternalTools.require("pebble").toString(), "-config", config.toString())
+                """.formatted(acmePort, managementPort, apiCaPem, dir.resolve("pebble-api.key"), httpPort, tlsPort));
+        ProcessBuilder pb = new ProcessBuilder(ExternalTools.require("pebble").toString(), "-config", config.toString(),
+                "-dnsserver", "127.0.0.1:" + dnsPort)
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("PEBBLE_VA_NOSLEEP", "1");
         pb.environment().put("PEBBLE_WFE_NONCEREJECT", "0");
@@ -144,10 +153,12 @@ final class Pebble implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (process != null) {
-            process.destroy();
-            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+        for (Process p : new Process[] {process, dns}) {
+            if (p != null) {
+                p.destroy();
+                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
             }
         }
     }

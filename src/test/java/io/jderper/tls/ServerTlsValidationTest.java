@@ -21,7 +21,7 @@ class ServerTlsValidationTest {
         var core = new DerperProperties(false, "127.0.0.1:443", hostname, null, "");
         var tls = new TlsProperties(mode, tmp, new TlsProperties.Acme(email, kid, key, ipCerts,
                 URI.create("https://127.0.0.1:1/dir"), null), Duration.ZERO);
-        return ServerTls.create(core, tls, TlsTestSupport.randomServerKey());
+        return ServerTls.create(core, tls, new io.jderper.config.HttpPortProperties(80), TlsTestSupport.randomServerKey());
     }
 
     @Test

@@ -51,7 +51,7 @@ class TlsHandshakeTest {
     private int start(String hostname, Duration reload) {
         var core = new DerperProperties(false, "127.0.0.1:443", hostname, null, "");
         var props = new TlsProperties("manual", certDir, new TlsProperties.Acme("", "", "", false, null, null), reload);
-        tls = ServerTls.create(core, props, serverKey);
+        tls = ServerTls.create(core, props, new io.jderper.config.HttpPortProperties(80), serverKey);
         tls.start();
         server = tls.secure(HttpServer.create().host("127.0.0.1").port(0))
                 .handle((req, res) -> res.sendString(Mono.just("ok " + req.uri())))
