@@ -1,38 +1,22 @@
 package io.jderper.http;
 
 import java.util.Optional;
+import java.util.regex.Pattern;
 
-/**
- * The {@code /generate_204} captive-portal probe, shared by the main listener and the port-80 listener.
- * Clients send {@code X-Tailscale-Challenge: ts_<host>} and treat a missing or wrong answer as a captive portal,
- * so the echo rule must match the original byte for byte (spec §6.3).
- */
+/** The captive-portal check's challenge rule (derper-behaviour.md §6.3), shared by the main and port-80 listeners. */
 public final class Generate204 {
-    public static final String PATH = "/generate_204";
     public static final String CHALLENGE_HEADER = "X-Tailscale-Challenge";
     public static final String RESPONSE_HEADER = "X-Tailscale-Response";
     public static final String CACHE_CONTROL = "no-cache, no-store, must-revalidate, no-transform, max-age=0";
-
-    private static final int MAX_CHALLENGE_LENGTH = 64;
+    private static final Pattern ALLOWED = Pattern.compile("[a-zA-Z0-9._:-]{1,64}");
 
     private Generate204() {
     }
 
-    /**
-     * The {@value #RESPONSE_HEADER} value for a challenge header value, or empty when the header must be omitted
-     * (absent, empty, longer than 64 bytes, or containing anything outside {@code a-z A-Z 0-9 . - _ :}).
-     */
-    public static Optional<String> responseHeader(String challenge) {
-        if (challenge == null || challenge.isEmpty() || challenge.length() > MAX_CHALLENGE_LENGTH) {
+    /** The {@code X-Tailscale-Response} value for a challenge, or empty when the challenge is absent or not acceptable. */
+    public static Optional<String> response(String challenge) {
+        if (challenge == null || !ALLOWED.matcher(challenge).matches()) {
             return Optional.empty();
-        }
-        for (int i = 0; i < challenge.length(); i++) {
-            char c = challenge.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '-' || c == '_' || c == ':';
-            if (!ok) {
-                return Optional.empty();
-            }
         }
         return Optional.of("response " + challenge);
     }

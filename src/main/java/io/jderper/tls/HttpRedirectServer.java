@@ -25,6 +25,7 @@ import java.net.InetSocketAddress;
 public final class HttpRedirectServer implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(HttpRedirectServer.class);
     private static final String TEXT = "text/plain; charset=utf-8";
+    private static final String GENERATE_204 = "/generate_204";
 
     private final InetSocketAddress bindAddress;
     private final boolean enabled;
@@ -50,9 +51,9 @@ public final class HttpRedirectServer implements SmartLifecycle {
         String uri = req.uri();
         String path = new QueryStringDecoder(uri).path();
         HttpMethod method = req.method();
-        if (path.equals(Generate204.PATH)) {
+        if (path.equals(GENERATE_204)) {
             res.status(HttpResponseStatus.NO_CONTENT).header("Cache-Control", Generate204.CACHE_CONTROL);
-            Generate204.responseHeader(req.requestHeaders().get(Generate204.CHALLENGE_HEADER))
+            Generate204.response(req.requestHeaders().get(Generate204.CHALLENGE_HEADER))
                     .ifPresent(v -> res.header(Generate204.RESPONSE_HEADER, v));
             return res.send();
         }

@@ -3,7 +3,8 @@ package io.jderper.tls;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.HttpPortProperties;
 import io.jderper.config.TlsProperties;
-import io.jderper.key.NodePublicKey;
+import io.jderper.key.NodePrivateKey;
+import io.jderper.server.ServerIdentity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -24,8 +25,8 @@ class TlsConfigurationTest {
     @EnableConfigurationProperties({DerperProperties.class, TlsProperties.class, HttpPortProperties.class})
     static class Props {
         @Bean
-        NodePublicKey serverPublicKey() {
-            return TlsTestSupport.randomServerKey();
+        ServerIdentity serverIdentity() {
+            return new ServerIdentity(NodePrivateKey.generate());
         }
     }
 

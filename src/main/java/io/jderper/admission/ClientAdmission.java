@@ -1,0 +1,28 @@
+package io.jderper.admission;
+
+import io.jderper.key.NodePublicKey;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Decides whether a non-mesh client may register, after its ClientInfo opened and before ServerInfo is sent.
+ * Implementations must not block the calling event loop: the decision arrives as a completion stage.
+ */
+@FunctionalInterface
+public interface ClientAdmission {
+
+    /** Outcome; {@code reason} names the rule that denied (a metric label and log word). */
+    record Decision(boolean allowed, String reason) {
+        public static final Decision ALLOW = new Decision(true, "allowed");
+
+        public static Decision deny(String reason) {
+            return new Decision(false, reason);
+        }
+    }
+
+    ClientAdmission ALLOW_ALL = (key, remote) -> CompletableFuture.completedFuture(Decision.ALLOW);
+
+    CompletionStage<Decision> admit(NodePublicKey key, InetSocketAddress remote);
+}

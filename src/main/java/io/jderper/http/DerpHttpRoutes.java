@@ -1,0 +1,207 @@
+package io.jderper.http;
+
+import io.jderper.config.DerperProperties;
+import io.jderper.config.HomePage;
+import io.jderper.config.RelayProperties;
+import io.jderper.ops.VarzWriter;
+import io.jderper.server.DerpServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.RequestPredicates;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The main listener's plain HTTP endpoints (everything except the DERP upgrade itself, which never reaches WebFlux).
+ * Status codes, bodies and headers follow the original byte for byte where clients or probes look at them.
+ */
+@Configuration(proxyBeanMethods = false)
+public class DerpHttpRoutes {
+    private static final MediaType TEXT_PLAIN = MediaType.parseMediaType("text/plain; charset=utf-8");
+    private static final MediaType TEXT_HTML = MediaType.parseMediaType("text/html; charset=utf-8");
+    private static final Pattern TAILSCALE_DERP_HOST = Pattern.compile("^derp([^.]*)\\.tailscale\\.com\\.?$");
+
+    private final DerperProperties core;
+    private final RelayProperties relay;
+    private final DerpServer server;
+    private final DebugAccess debugAccess = new DebugAccess(System::getenv);
+    private final Instant started = Instant.now();
+
+    public DerpHttpRoutes(DerperProperties core, RelayProperties relay, DerpServer server) {
+        this.core = core;
+        this.relay = relay;
+        this.server = server;
+    }
+
+    @Bean
+    @Order(0)
+    RouterFunction<ServerResponse> derpEndpoints(MeterRegistry meterRegistry) {
+        VarzWriter varz = new VarzWriter(server.metrics(), meterRegistry);
+        return RouterFunctions.route()
+                .route(RequestPredicates.path("/derp"), this::derpWithoutUpgrade)
+                .route(RequestPredicates.path("/derp/probe").or(RequestPredicates.path("/derp/latency-check")), this::probe)
+                .route(RequestPredicates.path("/generate_204"), this::generate204)
+                .route(RequestPredicates.path("/robots.txt"), r -> ServerResponse.ok()
+                        .headers(BrowserHeaders::apply).contentType(TEXT_PLAIN).bodyValue("User-agent: *\nDisallow: /\n"))
+                .route(RequestPredicates.path("/debug"), r -> ServerResponse.status(HttpStatus.TEMPORARY_REDIRECT)
+                        .header("Location", "/debug/").build())
+                .route(RequestPredicates.path("/debug/"), this::debugIndex)
+                .route(RequestPredicates.path("/debug/varz"), r -> debugPage(r, () -> varz.render()))
+                .route(RequestPredicates.path("/debug/check"), this::debugCheck)
+                .route(RequestPredicates.path("/debug/**"), r -> debugPage(r, null))
+                .build();
+    }
+
+    /** Lowest precedence: every path nothing else claimed gets the home page, as in the original. */
+    @Bean
+    @Order(Ordered.LOWEST_PRECEDENCE)
+    RouterFunction<ServerResponse> homePage() {
+        return RouterFunctions.route(RequestPredicates.all(), this::home);
+    }
+
+    private Mono<ServerResponse> derpWithoutUpgrade(ServerRequest request) {
+        if (!relay.enabled()) {
+            return plainError(HttpStatus.NOT_FOUND, "derp server disabled");
+        }
+        if (!server.acceptingConnections()) {
+            return plainError(HttpStatus.SERVICE_UNAVAILABLE, "derp server shutting down");
+        }
+        return plainError(HttpStatus.UPGRADE_REQUIRED, "DERP requires connection upgrade");
+    }
+
+    private Mono<ServerResponse> probe(ServerRequest request) {
+        HttpMethod m = request.method();
+        if (m != HttpMethod.GET && m != HttpMethod.HEAD) {
+            return plainError(HttpStatus.METHOD_NOT_ALLOWED, "bogus probe method");
+        }
+        return ServerResponse.ok().header("Access-Control-Allow-Origin", "*").build();
+    }
+
+    private Mono<ServerResponse> generate204(ServerRequest request) {
+        ServerResponse.HeadersBuilder<?> b = ServerResponse.noContent().header("Cache-Control", Generate204.CACHE_CONTROL);
+        Generate204.response(request.headers().firstHeader(Generate204.CHALLENGE_HEADER))
+                .ifPresent(v -> b.header(Generate204.RESPONSE_HEADER, v));
+        return b.build();
+    }
+
+    private Mono<ServerResponse> home(ServerRequest request) {
+        HomePage page = core.homePage();
+        if (page instanceof HomePage.Blank) {
+            return ServerResponse.ok().headers(BrowserHeaders::apply).contentType(TEXT_HTML).bodyValue("");
+        }
+        if (page instanceof HomePage.Redirect redirect) {
+            return ServerResponse.status(HttpStatus.FOUND).headers(BrowserHeaders::apply)
+                    .header("Location", redirect.target().toString()).build();
+        }
+        StringBuilder html = new StringBuilder("""
+                <!DOCTYPE html>
+                <html lang="en">
+                <head><meta charset="utf-8"><title>DERP</title></head>
+                <body>
+                <h1>DERP</h1>
+                <p>This is a <a href="https://tailscale.com/">Tailscale</a> DERP server.</p>
+                <p>It provides STUN, interactive connectivity establishment, and relaying of end-to-end encrypted traffic
+                for Tailscale clients.</p>
+                """);
+        if (TAILSCALE_DERP_HOST.matcher(core.hostname()).matches()) {
+            html.append("""
+                    <p>To report abuse, email <a href="mailto:security@tailscale.com">security@tailscale.com</a>.
+                    See <a href="https://tailscale.com/security-policies">security policies</a> and the
+                    <a href="https://tailscale.com/tailscale-aup">acceptable use policy</a>.</p>
+                    """);
+        }
+        html.append("""
+                <p>Documentation:</p>
+                <ul>
+                <li><a href="https://tailscale.com/kb/1232/derp-servers">About DERP</a></li>
+                <li><a href="https://pkg.go.dev/tailscale.com/derp">Protocol &amp; Go docs</a></li>
+                <li><a href="https://github.com/tailscale/tailscale/tree/main/cmd/derper#derp">How to run a DERP server</a></li>
+                </ul>
+                """);
+        if (!relay.enabled()) {
+            html.append("<p>Status: <b>disabled</b></p>\n");
+        }
+        if (debugAllowed(request)) {
+            html.append("<p>Debug info at <a href=\"/debug/\">/debug/</a>.</p>\n");
+        }
+        html.append("</body>\n</html>\n");
+        return ServerResponse.ok().headers(BrowserHeaders::apply).contentType(TEXT_HTML).bodyValue(html.toString());
+    }
+
+    private boolean debugAllowed(ServerRequest request) {
+        InetAddress client = request.remoteAddress().map(InetSocketAddress::getAddress).orElse(null);
+        boolean forwarded = request.headers().firstHeader("X-Forwarded-For") != null;
+        return debugAccess.allowed(client, forwarded, request.method().name(), request.queryParam("debugkey").orElse(null));
+    }
+
+    private Mono<ServerResponse> debugIndex(ServerRequest request) {
+        if (!debugAllowed(request)) {
+            return plainError(HttpStatus.FORBIDDEN, "debug access denied");
+        }
+        String html = "<!DOCTYPE html><html><head><title>derper debug</title></head><body>\n<h1>derper debug</h1>\n<ul>\n"
+                + "<li><b>Uptime:</b> " + Duration.between(started, Instant.now()).toSeconds() + "s</li>\n"
+                + "<li><b>Version:</b> " + io.jderper.Version.current() + "</li>\n"
+                + "<li><b>Machine:</b> " + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + "</li>\n"
+                + "<li><b>TLS hostname:</b> " + core.hostname() + "</li>\n"
+                + "<li><b>Mesh key:</b> " + server.meshKey().isPresent() + "</li>\n"
+                + "</ul>\n<ul>\n"
+                + "<li><a href=\"/debug/varz\">/debug/varz</a> (Prometheus text)</li>\n"
+                + "<li><a href=\"/debug/check\">/debug/check</a> (consistency check)</li>\n"
+                + "</ul>\n</body></html>\n";
+        return ServerResponse.ok().headers(BrowserHeaders::apply).contentType(TEXT_HTML).bodyValue(html);
+    }
+
+    private Mono<ServerResponse> debugPage(ServerRequest request, java.util.function.Supplier<String> body) {
+        if (!debugAllowed(request)) {
+            return deniedSubPage(request);
+        }
+        if (body == null) {
+            return ServerResponse.status(HttpStatus.NOT_FOUND).contentType(TEXT_PLAIN).bodyValue("404 page not found\n");
+        }
+        return ServerResponse.ok().headers(h -> BrowserHeaders.apply(h, BrowserHeaders.RELAXED_CONTENT_SECURITY_POLICY))
+                .contentType(TEXT_PLAIN).bodyValue(body.get());
+    }
+
+    private Mono<ServerResponse> debugCheck(ServerRequest request) {
+        if (!debugAllowed(request)) {
+            return deniedSubPage(request);
+        }
+        List<String> problems = server.registry().consistencyProblems();
+        if (problems.isEmpty()) {
+            return ServerResponse.ok().headers(h -> BrowserHeaders.apply(h, BrowserHeaders.RELAXED_CONTENT_SECURITY_POLICY))
+                    .contentType(TEXT_PLAIN).bodyValue("derp.Server ConsistencyCheck okay");
+        }
+        return ServerResponse.status(HttpStatus.INTERNAL_SERVER_ERROR).contentType(TEXT_PLAIN)
+                .bodyValue(String.join("\n", problems) + "\n");
+    }
+
+    private Mono<ServerResponse> deniedSubPage(ServerRequest request) {
+        String msg = "debug access denied";
+        if (core.dev()) {
+            String ip = request.remoteAddress().map(a -> a.getAddress().getHostAddress()).orElse("");
+            msg += "; to permit access, set TS_ALLOW_DEBUG_IP=" + ip;
+        }
+        return plainError(HttpStatus.FORBIDDEN, msg);
+    }
+
+    static Mono<ServerResponse> plainError(HttpStatus status, String message) {
+        return ServerResponse.status(status).header("Content-Type", "text/plain; charset=utf-8").header("X-Content-Type-Options", "nosniff")
+                .bodyValue(message + "\n");
+    }
+}

@@ -1,0 +1,60 @@
+package io.jderper.http;
+
+import io.jderper.config.DerperProperties;
+import io.jderper.config.LimitsProperties;
+import io.jderper.config.ListenAddress;
+import io.jderper.server.DerpServer;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.ChannelOption;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.core.Ordered;
+import org.springframework.stereotype.Component;
+import reactor.netty.NettyPipeline;
+import reactor.netty.http.HttpProtocol;
+
+/**
+ * Binds Spring's embedded Reactor Netty server to {@code derper.listen} and plugs the DERP upgrade handler in right
+ * behind the HTTP codec. Runs after Boot's own customizers so {@code derper.listen} wins over {@code server.port}.
+ */
+@Component
+public class MainListenerCustomizer implements WebServerFactoryCustomizer<NettyReactiveWebServerFactory>, Ordered {
+    private final DerperProperties core;
+    private final LimitsProperties limits;
+    private final DerpServer derpServer;
+
+    public MainListenerCustomizer(DerperProperties core, LimitsProperties limits, DerpServer derpServer) {
+        this.core = core;
+        this.limits = limits;
+        this.derpServer = derpServer;
+    }
+
+    @Override
+    public void customize(NettyReactiveWebServerFactory factory) {
+        ListenAddress listen = core.listenAddress();
+        factory.setPort(listen.port());
+        factory.setAddress(listen.allInterfaces() ? null : listen.toSocketAddress().getAddress());
+        factory.addServerCustomizers(server -> {
+            var s = server.protocol(HttpProtocol.HTTP11)
+                    .doOnChannelInit((observer, channel, remote) -> {
+                        if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
+                            channel.pipeline().addAfter(NettyPipeline.HttpCodec, DerpUpgradeHandler.NAME,
+                                    new DerpUpgradeHandler(derpServer));
+                        }
+                    })
+                    .childOption(ChannelOption.SO_KEEPALIVE, true);
+            if (Epoll.isAvailable()) {
+                s = s.childOption(EpollChannelOption.TCP_USER_TIMEOUT, (int) limits.tcpUserTimeout().toMillis())
+                        .childOption(EpollChannelOption.TCP_KEEPIDLE, (int) Math.max(1, limits.tcpKeepaliveTime().toSeconds()))
+                        .childOption(EpollChannelOption.TCP_KEEPINTVL, (int) Math.max(1, limits.tcpKeepaliveTime().toSeconds()));
+            }
+            return s;
+        });
+    }
+
+    @Override
+    public int getOrder() {
+        return Ordered.LOWEST_PRECEDENCE;
+    }
+}

@@ -1,0 +1,239 @@
+package io.jderper.protocol;
+
+import io.jderper.key.NodePublicKey;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * DERP frame decoder, one instance per connection. A state machine over the 5-byte header: frames the role handles are
+ * buffered whole (bounded by the per-type limits) and emitted as {@link Frame} records; relayed packets as retained
+ * slices of the input. Frames the role ignores are skipped as they stream in, whatever their declared length, and
+ * surface as {@link Frame.Unknown} (they still count as activity). After a protocol violation everything further is
+ * discarded and the error propagates; the connection handler closes the channel.
+ */
+public final class FrameDecoder extends ByteToMessageDecoder {
+
+    /** Which side of the connection we are: decides which frame types are handled and their limits. */
+    public enum Role { SERVER, CLIENT }
+
+    private enum State { HEADER, SKIP, BAD }
+
+    private final Role role;
+    private State state = State.HEADER;
+    private long skipRemaining;
+    private boolean firstFrameSeen;
+    /** Server role: after ClientInfo nothing more is decoded until the handshake completes ({@link #resume}). */
+    private boolean paused;
+    private FrameObserver observer = FrameObserver.NONE;
+
+    public FrameDecoder(Role role) {
+        this.role = role;
+    }
+
+    /** Sees every header before its payload is read (used for receive rate limiting). */
+    public void observer(FrameObserver observer) {
+        this.observer = observer;
+    }
+
+    /**
+     * Continues decoding after the handshake: frames the client pipelined behind ClientInfo are still buffered here.
+     * Must be called on the event loop with this decoder's own context.
+     */
+    public void resume(ChannelHandlerContext ownCtx) throws Exception {
+        paused = false;
+        if (internalBuffer().isReadable()) {
+            channelRead(ownCtx, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+            channelReadComplete(ownCtx);
+        }
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (paused) {
+            return;
+        }
+        switch (state) {
+            case BAD -> in.skipBytes(in.readableBytes());
+            case SKIP -> skip(in);
+            case HEADER -> decodeFrame(in, out);
+        }
+    }
+
+    private void skip(ByteBuf in) {
+        int n = (int) Math.min(skipRemaining, in.readableBytes());
+        in.skipBytes(n);
+        skipRemaining -= n;
+        if (skipRemaining == 0) {
+            state = State.HEADER;
+        }
+    }
+
+    private void decodeFrame(ByteBuf in, List<Object> out) {
+        if (in.readableBytes() < FrameType.HEADER_LENGTH) {
+            return;
+        }
+        int start = in.readerIndex();
+        int type = in.getUnsignedByte(start);
+        long length = in.getUnsignedInt(start + 1);
+        boolean handled;
+        try {
+            handled = role == Role.SERVER ? checkServerFrame(type, length) : checkClientFrame(type, length);
+        } catch (MalformedFrameException e) {
+            state = State.BAD;
+            in.skipBytes(in.readableBytes());
+            throw e;
+        }
+        if (!handled) {
+            in.skipBytes(FrameType.HEADER_LENGTH);
+            observer.onHeader(type, length);
+            out.add(new Frame.Unknown(type, length));
+            if (length > 0) {
+                skipRemaining = length;
+                state = State.SKIP;
+                skip(in);
+            }
+            return;
+        }
+        int frameLength = FrameType.HEADER_LENGTH + (int) length;
+        if (in.readableBytes() < frameLength) {
+            return;
+        }
+        observer.onHeader(type, length);
+        if (!firstFrameSeen) {
+            firstFrameSeen = true;
+            paused = role == Role.SERVER;
+        }
+        out.add(read(type, (int) length, in, frameLength));
+    }
+
+    /** Returns true when the server handles this type; throws when the frame breaks a rule. */
+    private boolean checkServerFrame(int type, long length) {
+        if (!firstFrameSeen) {
+            if (type != FrameType.CLIENT_INFO) {
+                throw new MalformedFrameException(type, "first frame must be ClientInfo");
+            }
+            requireRange(type, length, FrameType.MIN_CLIENT_INFO, FrameType.MAX_CLIENT_INFO);
+            return true;
+        }
+        switch (type) {
+            case FrameType.SEND_PACKET ->
+                    requireRange(type, length, FrameType.KEY_LENGTH, FrameType.KEY_LENGTH + FrameType.MAX_PACKET_SIZE);
+            case FrameType.FORWARD_PACKET ->
+                    requireRange(type, length, 2 * FrameType.KEY_LENGTH, 2 * FrameType.KEY_LENGTH + FrameType.MAX_PACKET_SIZE);
+            case FrameType.NOTE_PREFERRED -> requireRange(type, length, 1, 1);
+            case FrameType.WATCH_CONNS -> requireRange(type, length, 0, 0);
+            case FrameType.CLOSE_PEER -> requireRange(type, length, FrameType.KEY_LENGTH, FrameType.KEY_LENGTH);
+            case FrameType.PING -> requireRange(type, length, FrameType.PING_DATA, FrameType.MAX_PING);
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Client rules: nothing over 1 MiB; known frames that are too short are skipped like unknown ones. */
+    private boolean checkClientFrame(int type, long length) {
+        if (length > FrameType.MAX_CLIENT_FRAME) {
+            throw new MalformedFrameException(type, "frame of " + length + " bytes exceeds the 1 MiB limit");
+        }
+        if (!firstFrameSeen) {
+            if (type != FrameType.SERVER_KEY) {
+                throw new MalformedFrameException(type, "first frame must be ServerKey");
+            }
+            requireRange(type, length, FrameType.MAGIC.length + FrameType.KEY_LENGTH, 1024);
+            return true;
+        }
+        return switch (type) {
+            case FrameType.SERVER_INFO -> length >= 24;
+            case FrameType.RECV_PACKET, FrameType.PEER_GONE, FrameType.PEER_PRESENT -> length >= FrameType.KEY_LENGTH;
+            case FrameType.PING, FrameType.PONG, FrameType.RESTARTING -> length >= 8;
+            case FrameType.KEEP_ALIVE, FrameType.HEALTH -> true;
+            default -> false;
+        };
+    }
+
+    private static void requireRange(int type, long length, long min, long max) {
+        if (length < min || length > max) {
+            String expected = min == max ? "exactly " + min : min + ".." + max;
+            throw new MalformedFrameException(type, "payload length must be " + expected + " bytes, got " + length);
+        }
+    }
+
+    private Frame read(int type, int length, ByteBuf in, int frameLength) {
+        switch (type) {
+            case FrameType.SEND_PACKET:
+                return new Frame.SendPacket(in.readRetainedSlice(frameLength));
+            case FrameType.RECV_PACKET:
+                return new Frame.RecvPacket(in.readRetainedSlice(frameLength));
+            case FrameType.FORWARD_PACKET:
+                return new Frame.ForwardPacket(in.readRetainedSlice(frameLength));
+            default:
+                break;
+        }
+        in.skipBytes(FrameType.HEADER_LENGTH);
+        int end = in.readerIndex() + length;
+        try {
+            return switch (type) {
+                case FrameType.SERVER_KEY -> readServerKey(in);
+                case FrameType.CLIENT_INFO -> {
+                    NodePublicKey key = NodePublicKey.readFrom(in);
+                    byte[] sealed = new byte[length - FrameType.KEY_LENGTH];
+                    in.readBytes(sealed);
+                    yield new Frame.ClientInfo(key, sealed);
+                }
+                case FrameType.SERVER_INFO -> {
+                    byte[] sealed = new byte[length];
+                    in.readBytes(sealed);
+                    yield new Frame.ServerInfo(sealed);
+                }
+                case FrameType.KEEP_ALIVE -> Frame.KeepAlive.INSTANCE;
+                case FrameType.NOTE_PREFERRED -> new Frame.NotePreferred(in.readByte() != 0);
+                case FrameType.PEER_GONE -> new Frame.PeerGone(NodePublicKey.readFrom(in),
+                        length > FrameType.KEY_LENGTH ? PeerGoneReason.of(in.readUnsignedByte()) : PeerGoneReason.DISCONNECTED);
+                case FrameType.PEER_PRESENT -> readPeerPresent(in, length);
+                case FrameType.WATCH_CONNS -> Frame.WatchConns.INSTANCE;
+                case FrameType.CLOSE_PEER -> new Frame.ClosePeer(NodePublicKey.readFrom(in));
+                case FrameType.PING -> new Frame.Ping(in.readLong());
+                case FrameType.PONG -> new Frame.Pong(in.readLong());
+                case FrameType.HEALTH -> new Frame.Health(in.readCharSequence(length, StandardCharsets.UTF_8).toString());
+                case FrameType.RESTARTING -> new Frame.Restarting(in.readUnsignedInt(), in.readUnsignedInt());
+                default -> throw new IllegalStateException("unhandled frame type " + type);
+            };
+        } finally {
+            in.readerIndex(end);
+        }
+    }
+
+    private static Frame readServerKey(ByteBuf in) {
+        for (byte b : FrameType.MAGIC) {
+            if (in.readByte() != b) {
+                throw new MalformedFrameException(FrameType.SERVER_KEY, "invalid server greeting (bad magic)");
+            }
+        }
+        return new Frame.ServerKey(NodePublicKey.readFrom(in));
+    }
+
+    private static Frame readPeerPresent(ByteBuf in, int length) {
+        NodePublicKey key = NodePublicKey.readFrom(in);
+        byte[] ip = new byte[16];
+        int port = 0;
+        int flags = 0;
+        if (length >= 50) {
+            in.readBytes(ip);
+            port = in.readUnsignedShort();
+        }
+        if (length >= 51) {
+            flags = in.readUnsignedByte();
+        }
+        return new Frame.PeerPresent(key, ip, port, flags);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        state = State.BAD;
+    }
+}

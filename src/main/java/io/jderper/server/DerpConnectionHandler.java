@@ -1,0 +1,235 @@
+package io.jderper.server;
+
+import io.jderper.admission.ClientAdmission;
+import io.jderper.key.NaclBox;
+import io.jderper.protocol.ClientInfoPayload;
+import io.jderper.protocol.Frame;
+import io.jderper.protocol.FrameDecoder;
+import io.jderper.protocol.FrameEncoder;
+import io.jderper.protocol.FrameType;
+import io.jderper.protocol.MalformedFrameException;
+import io.jderper.protocol.ServerInfoPayload;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The terminal handler of a DERP connection: runs the handshake (ServerKey, ClientInfo, admission, ServerInfo), then
+ * dispatches steady-state frames. Every error ends here and closes only this connection.
+ */
+final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(DerpConnectionHandler.class);
+
+    private enum Phase { HANDSHAKE, VERIFYING, RELAY }
+
+    private final DerpServer server;
+    private final ConnectionInfo info;
+    private final FrameDecoder decoder;
+    private Phase phase = Phase.HANDSHAKE;
+    private ScheduledFuture<?> handshakeDeadline;
+    private ClientConnection connection;
+    private long startedAt;
+
+    DerpConnectionHandler(DerpServer server, ConnectionInfo info, FrameDecoder decoder) {
+        this.server = server;
+        this.info = info;
+        this.decoder = decoder;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        startedAt = System.nanoTime();
+        ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), new Frame.ServerKey(server.identity().publicKey())), ctx.voidPromise());
+        long timeout = server.relayProperties().handshakeTimeout().toNanos();
+        handshakeDeadline = ctx.executor().schedule(() -> failHandshake(ctx, "no ClientInfo within the handshake timeout"),
+                timeout, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Frame frame)) {
+            // Leftovers of the HTTP layer (e.g. the empty last content of the upgrade request).
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        switch (phase) {
+            case HANDSHAKE -> handshake(ctx, frame);
+            case RELAY -> relay(ctx, frame);
+            case VERIFYING -> release(frame); // cannot happen: the decoder is paused while verifying
+        }
+    }
+
+    private void handshake(ChannelHandlerContext ctx, Frame frame) {
+        if (!(frame instanceof Frame.ClientInfo ci)) {
+            release(frame);
+            failHandshake(ctx, "first frame was " + FrameType.name(frame.type()));
+            return;
+        }
+        ctx.channel().config().setAutoRead(false);
+        phase = Phase.VERIFYING;
+        if (ci.clientKey().isZero()) {
+            failHandshake(ctx, "all-zero client key");
+            return;
+        }
+        NaclBox box = NaclBox.between(server.identity().privateKey(), ci.clientKey());
+        Optional<byte[]> plaintext = box.open(ci.sealed());
+        if (plaintext.isEmpty()) {
+            failHandshake(ctx, "ClientInfo box does not open");
+            return;
+        }
+        ClientInfoPayload payload;
+        try {
+            payload = ClientInfoPayload.parse(plaintext.get());
+        } catch (IllegalArgumentException e) {
+            failHandshake(ctx, e.getMessage());
+            return;
+        }
+        boolean meshPeer = payload.meshKeyHex() != null && server.meshKey().map(k -> k.matchesHex(payload.meshKeyHex())).orElse(false);
+        if (meshPeer) {
+            admitted(ctx, ci, payload, true, box);
+            return;
+        }
+        server.admission().admit(ci.clientKey(), info.remote()).whenComplete((decision, error) -> ctx.executor().execute(() -> {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            if (error != null) {
+                failHandshake(ctx, "admission failed: " + error);
+            } else if (!decision.allowed()) {
+                server.admissionDenied(decision);
+                failHandshake(ctx, "admission denied: " + decision.reason());
+            } else {
+                admitted(ctx, ci, payload, false, box);
+            }
+        }));
+    }
+
+    private void admitted(ChannelHandlerContext ctx, Frame.ClientInfo ci, ClientInfoPayload payload, boolean meshPeer, NaclBox box) {
+        connection = new ClientConnection(server.relayContext(), ctx, ci.clientKey(), info.remote(), meshPeer,
+                payload.isProber(), info.notIdeal());
+        server.relayContext().registry().register(connection);
+        ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), new Frame.ServerInfo(box.seal(ServerInfoPayload.CURRENT))), ctx.voidPromise());
+        handshakeDeadline.cancel(false);
+        server.handshakeCompleted(System.nanoTime() - startedAt);
+        phase = Phase.RELAY;
+        connection.start();
+        ctx.channel().config().setAutoRead(true);
+        try {
+            decoder.resume(ctx.pipeline().context(decoder));
+        } catch (Exception e) {
+            ctx.fireExceptionCaught(e);
+        }
+    }
+
+    private void relay(ChannelHandlerContext ctx, Frame frame) {
+        ClientConnection c = connection;
+        if (c.duplicate) {
+            server.relayContext().registry().noteActivity(c);
+        }
+        if (frame instanceof Frame.SendPacket p) {
+            server.relay().route(c, p);
+        } else if (frame instanceof Frame.ForwardPacket p) {
+            if (!c.isMeshPeer()) {
+                p.release();
+                violation(ctx, "ForwardPacket from a connection without the mesh key");
+                return;
+            }
+            server.relay().deliverForwarded(c, p);
+        } else if (frame instanceof Frame.NotePreferred n) {
+            c.notePreferred(n.preferred());
+        } else if (frame instanceof Frame.Ping ping) {
+            c.answerPing(ping.data());
+        } else if (frame instanceof Frame.WatchConns) {
+            if (!c.isMeshPeer()) {
+                violation(ctx, "WatchConns from a connection without the mesh key");
+                return;
+            }
+            if (!c.key().equals(server.identity().publicKey())) {
+                server.relayContext().registry().addWatcher(c);
+            }
+        } else if (frame instanceof Frame.ClosePeer cp) {
+            if (!c.isMeshPeer()) {
+                violation(ctx, "ClosePeer from a connection without the mesh key");
+                return;
+            }
+            server.relayContext().registry().closePeer(cp.peer());
+        }
+        // Anything else (unknown or unexpected types) was skipped by the decoder and only counts as activity.
+    }
+
+    private void violation(ChannelHandlerContext ctx, String why) {
+        server.metrics().malformedFrames.increment();
+        log.debug("closing {}: {}", connection, why);
+        ctx.close();
+    }
+
+    private void failHandshake(ChannelHandlerContext ctx, String why) {
+        if (connection != null) {
+            return;
+        }
+        server.metrics().handshakeFailures.increment();
+        log.debug("handshake with {} failed: {}", info.remote(), why);
+        ctx.close();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (connection != null) {
+            connection.readBatchDone();
+        } else {
+            ctx.flush();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (connection != null) {
+            connection.writabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (handshakeDeadline != null) {
+            handshakeDeadline.cancel(false);
+        }
+        if (connection != null) {
+            connection.closed();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof MalformedFrameException m) {
+            server.metrics().malformedFrames.increment();
+            if (m.frameType() == FrameType.PING) {
+                server.metrics().gotPing.increment();
+            }
+            if (connection == null) {
+                server.metrics().handshakeFailures.increment();
+            }
+            log.debug("closing {}: {}", connection == null ? info.remote() : connection, m.getMessage());
+        } else if (root instanceof IOException) {
+            log.debug("connection {} failed: {}", connection == null ? info.remote() : connection, root.toString());
+        } else {
+            log.warn("unexpected error on DERP connection {}; closing it", connection == null ? info.remote() : connection, cause);
+        }
+        ctx.close();
+    }
+
+    private static void release(Frame frame) {
+        if (frame instanceof Frame.PacketFrame p) {
+            p.release();
+        }
+    }
+}

@@ -1,0 +1,9 @@
+package io.jderper.server;
+
+import io.jderper.config.RelayProperties;
+import io.micrometer.core.instrument.DistributionSummary;
+
+/** What a connection needs from the server, in one immutable bundle. */
+record RelayContext(ClientRegistry registry, DerpMetrics metrics, RelayProperties relayProperties,
+                    DistributionSummary batchSizes) {
+}
