@@ -113,9 +113,11 @@ public final class ServerTls implements SmartLifecycle {
         if (email.isEmpty() && hostname.equals(HostNames.TAILSCALE_PROD_HOSTNAME)) {
             email = "security@tailscale.com";
         }
-        URI directory = a.directoryUrl() != null ? a.directoryUrl() : gcp ? GCP_DIRECTORY : LETSENCRYPT_DIRECTORY;
+        // An empty value (as deployment files write "unset") means the default.
+        boolean customDirectory = a.directoryUrl() != null && !a.directoryUrl().toString().isEmpty();
+        URI directory = customDirectory ? a.directoryUrl() : gcp ? GCP_DIRECTORY : LETSENCRYPT_DIRECTORY;
         List<java.security.cert.X509Certificate> trust = List.of();
-        if (a.directoryCa() != null) {
+        if (a.directoryCa() != null && !a.directoryCa().toString().isEmpty()) {
             try {
                 trust = AcmeClient.readTrust(a.directoryCa());
             } catch (Exception e) {

@@ -37,10 +37,13 @@ public final class TlsParameters {
     /** Handshake deadline; the original allows 30 s for handshake plus request head. */
     public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
 
-    /** Port-80 listener starts first: ACME HTTP-01 validation needs it before certificates are ordered. */
+    /** Port-80 listener starts first, before the main listener (Boot starts the web server at DEFAULT_PHASE - 2048). */
     public static final int PORT80_PHASE = SmartLifecycle.DEFAULT_PHASE - 8192;
-    /** Certificate sources (file watch, ACME) start after the port-80 listener and before the web server. */
-    public static final int CERTIFICATES_PHASE = SmartLifecycle.DEFAULT_PHASE - 6144;
+    /**
+     * ACME ordering starts once both listeners are up, so HTTP-01 and TLS-ALPN-01 validations find them; it stops
+     * before them. (Handshakes arriving earlier still work: the selector starts orders on its own.)
+     */
+    public static final int CERTIFICATES_PHASE = SmartLifecycle.DEFAULT_PHASE - 1536;
 
     /** Port-80 listener: 30 s to read a request, as the original (its 5 min write timeout has no equivalent here). */
     static final Duration PORT80_READ_TIMEOUT = Duration.ofSeconds(30);

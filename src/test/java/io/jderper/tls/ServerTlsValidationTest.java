@@ -64,6 +64,19 @@ class ServerTlsValidationTest {
     }
 
     @Test
+    void emptyDirectorySettingsMeanTheDefaults() {
+        var core = new DerperProperties(false, "127.0.0.1:443", "derp.test", null, "");
+        var tls = new TlsProperties("letsencrypt", tmp, new TlsProperties.Acme("", "", "", false, URI.create(""), Path.of("")),
+                Duration.ZERO);
+        assertThat(ServerTls.create(core, tls, new io.jderper.config.HttpPortProperties(80), TlsTestSupport.randomServerKey())
+                .mode()).isEqualTo("letsencrypt");
+        var badCa = new TlsProperties("letsencrypt", tmp, new TlsProperties.Acme("", "", "", false, null,
+                tmp.resolve("missing.pem")), Duration.ZERO);
+        assertThatThrownBy(() -> ServerTls.create(core, badCa, new io.jderper.config.HttpPortProperties(80),
+                TlsTestSupport.randomServerKey())).hasMessageContaining("derper.tls.acme.directory-ca");
+    }
+
+    @Test
     void manualModeProblemsNameTheProperties() {
         assertThatThrownBy(() -> create("derp.test", "manual", "", "", "", false))
                 .hasMessageContaining("derper.tls.mode=manual").hasMessageContaining("derper.hostname");
