@@ -125,6 +125,29 @@ class TlsHandshakeTest {
         }
     }
 
+    /** C-12 with a client that still speaks TLS 1.0/1.1, so the refusal is the server's (alert 70). */
+    @Test
+    void c12_serverRefusesTls10And11FromOpenssl() throws Exception {
+        Path openssl = io.jderper.testsupport.ExternalTools.require("openssl");
+        int port = start("127.0.0.1", Duration.ZERO);
+        for (String flag : new String[] {"-tls1", "-tls1_1"}) {
+            assertThat(sClient(openssl, port, flag)).as(flag).contains("alert protocol version");
+        }
+        assertThat(sClient(openssl, port, "-tls1_2")).contains("TLSv1.2").doesNotContain("alert");
+        assertThat(sClient(openssl, port, "-tls1_3")).contains("TLSv1.3").doesNotContain("alert");
+    }
+
+    private static String sClient(Path openssl, int port, String versionFlag) throws Exception {
+        Process p = new ProcessBuilder(openssl.toString(), "s_client", "-connect", "127.0.0.1:" + port, versionFlag,
+                "-cipher", "DEFAULT:@SECLEVEL=0").redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("openssl s_client did not finish");
+        }
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
     @Test
     void alpnNeverBlocksHttp11AndNeverSelectsH2() throws Exception {
         int port = start("127.0.0.1", Duration.ZERO);
