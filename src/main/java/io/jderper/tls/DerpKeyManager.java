@@ -65,8 +65,14 @@ final class DerpKeyManager extends X509ExtendedKeyManager {
     private String choose(String keyType, SSLSession session, InetAddress local, String alpn) {
         var handshake = new CertificateSelector.Handshake(serverName(session), local, alpn);
         CertifiedKey key = selector.select(handshake);
-        if (key == null || !key.keyType().equalsIgnoreCase(keyType)) {
+        if (key == null) {
             // JSSE asks once per acceptable key type; refusing all of them fails the handshake.
+            if (log.isDebugEnabled()) {
+                log.debug("TLS: no certificate for SNI {} on {} (key type {})", handshake.serverName(), local, keyType);
+            }
+            return null;
+        }
+        if (!key.keyType().equalsIgnoreCase(keyType)) {
             return null;
         }
         // An ACME validator gets the bare challenge certificate: it expects exactly that one.
