@@ -12,8 +12,14 @@ final class TlsEnabledCondition implements Condition {
     @Override
     public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
         Binder binder = Binder.get(context.getEnvironment());
-        DerperProperties core = binder.bindOrCreate("derper", DerperProperties.class);
-        TlsProperties tls = binder.bindOrCreate("derper.tls", TlsProperties.class);
-        return tls.tlsEnabled(core);
+        try {
+            DerperProperties core = binder.bindOrCreate("derper", DerperProperties.class);
+            TlsProperties tls = binder.bindOrCreate("derper.tls", TlsProperties.class);
+            return tls.tlsEnabled(core);
+        } catch (RuntimeException invalid) {
+            // Bad settings are reported by the regular property binding, with Boot's failure analysis; failing
+            // here would only hide that message behind a component-scan error.
+            return false;
+        }
     }
 }
