@@ -12,6 +12,14 @@ import org.springframework.context.ConfigurableApplicationContext;
 public class JderperApplication {
 
     public static void main(String[] args) {
+        // Tool modes run without the relay (and without Spring): the prober and the STUN client.
+        if (args.length > 0 && (args[0].equals("probe") || args[0].equals("stunc"))) {
+            String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+            System.exit(args[0].equals("probe")
+                    ? io.jderper.probe.ProbeCommand.run(rest, System.out, System.err, System::getenv)
+                    : io.jderper.probe.StuncCommand.run(rest, System.out, System.err));
+            return;
+        }
         DerperFlags.Translation flags;
         try {
             flags = DerperFlags.translate(args);
