@@ -168,15 +168,20 @@ final class DerpMapProber {
                         java.util.function.Supplier<ProbeClass> probeClass) {
         want.add(name);
         if (!probes.containsKey(name)) {
-            log.info("adding DERP probe {} every {}", name, interval.isNegative() ? "restart after " + interval.negated() : interval);
+            log.info("adding DERP probe {} ({})", name, interval.isNegative()
+                    ? "continuous, restarted " + Probe.format(interval.negated()) + " after it ends"
+                    : "every " + Probe.format(interval));
             probes.put(name, prober.run(name, interval, labels, probeClass.get()));
         }
     }
 
     private ProbeClass udp(InetSocketAddress target, String family) {
         ProbeTask task = run -> {
-            CompletableFuture<StunClient.Result> result = StunClient.query(target, run.remaining(), Duration.ofSeconds(2),
+            Duration window = run.remaining();
+            CompletableFuture<StunClient.Result> result = StunClient.query(target, window, Duration.ofSeconds(2),
                     channel -> run.onEnd(channel::close));
+            run.onEnd(() -> result.completeExceptionally(new ProbeFailure("timeout reading from "
+                    + StunClient.addressText(target) + " (no answer in " + Probe.format(window) + ")")));
             return result.thenAccept(r -> run.detail("mapped address " + NetUtil.toSocketAddressString(r.mappedAddress())));
         };
         return new ProbeClass(UDP_CLASS, Map.of("address_family", family), task, null);

@@ -291,8 +291,8 @@ final class DerpPairProbes {
                 + "\": after " + received[0] + " data packets: " + why));
         p.from.closed = why -> done.completeExceptionally(new ProbeFailure("error sending via \"" + p.fromNode.name()
                 + "\": " + why));
-        run.onEnd(() -> done.completeExceptionally(new ProbeFailure("timeout after " + received[0] + " of "
-                + payload.count + " data packets")));
+        run.onEnd(() -> done.completeExceptionally(new ProbeFailure("timeout: received " + received[0] + " of "
+                + payload.count + " data packets from \"" + p.fromNode.name() + "\" at \"" + p.toNode.name() + "\"")));
         p.from.client.channel().eventLoop().execute(sendMore[0]);
         return done;
     }

@@ -182,6 +182,8 @@ public final class Probe {
                 if (timeoutIsSuccess) {
                     outcome.complete(null);
                 } else {
+                    // Ending the run first lets a task that knows how far it got fail with its own message.
+                    run.end();
                     outcome.completeExceptionally(new ProbeFailure("timeout after " + format(window)));
                 }
             }, window.toNanos(), TimeUnit.NANOSECONDS);

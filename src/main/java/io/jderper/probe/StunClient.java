@@ -80,7 +80,8 @@ public final class StunClient {
                         result.completeExceptionally(new ProbeFailure("error reading from " + addressText(server) + ": " + Probe.message(cause)));
                     }
                 });
-        Channel channel = b.bind(new InetSocketAddress(family == SocketProtocolFamily.INET ? "0.0.0.0" : "::", 0)).channel();
+        io.netty.channel.ChannelFuture bound = b.bind(new InetSocketAddress(family == SocketProtocolFamily.INET ? "0.0.0.0" : "::", 0));
+        Channel channel = bound.channel();
         if (onSocket != null) {
             onSocket.accept(channel);
         }
@@ -91,7 +92,13 @@ public final class StunClient {
                     + " after " + Probe.format(deadline)));
         }, deadline.toNanos(), TimeUnit.NANOSECONDS);
         result.whenComplete((r, e) -> overall.cancel(false));
-        channel.eventLoop().execute(() -> send(channel, server, request, sentAt, retryEvery, end, result));
+        bound.addListener(f -> {
+            if (f.isSuccess()) {
+                send(channel, server, request, sentAt, retryEvery, end, result);
+            } else {
+                result.completeExceptionally(new ProbeFailure("opening a UDP socket: " + Probe.message(f.cause())));
+            }
+        });
         return result;
     }
 

@@ -116,6 +116,7 @@ final class TlsProbe {
         ChannelFuture connect = b.connect(target);
         Channel channel = connect.channel();
         run.onEnd(channel::close);
+        run.onEnd(() -> handshake.completeExceptionally(new ProbeFailure("timeout")));
         connect.addListener(f -> {
             if (!f.isSuccess()) {
                 handshake.completeExceptionally(f.cause());
