@@ -177,7 +177,7 @@ public final class Probe {
         });
         ScheduledFuture<?> deadline = null;
         if (run.hasDeadline()) {
-            Duration window = run.remaining();
+            Duration window = continuous() ? interval.abs() : timeout;
             deadline = prober.scheduler().schedule(() -> {
                 if (timeoutIsSuccess) {
                     outcome.complete(null);
@@ -254,11 +254,16 @@ public final class Probe {
         return m;
     }
 
+    /** Go-like short form: 15s, 1.5s, 800ms. */
     static String format(Duration d) {
-        if (d.toMillis() % 1000 == 0) {
+        long ms = d.toMillis();
+        if (ms % 1000 == 0) {
             return d.toSeconds() + "s";
         }
-        return d.toMillis() + "ms";
+        if (ms > 1000) {
+            return java.math.BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString() + "s";
+        }
+        return ms + "ms";
     }
 
     synchronized ProbeInfo info() {

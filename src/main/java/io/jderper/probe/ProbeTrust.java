@@ -183,9 +183,7 @@ final class ProbeTrust {
     }
 
     static boolean isMetaCertificate(X509Certificate c) {
-        String dn = c.getSubjectX500Principal().getName();
-        return dn.startsWith("CN=" + MetaCertificate.COMMON_NAME_PREFIX)
-                && c.getSubjectX500Principal().equals(c.getIssuerX500Principal());
+        return MetaCertificate.isMetaCertificate(c);
     }
 
     private static String rootMessage(Throwable e) {

@@ -85,6 +85,8 @@ final class TlsProbe {
     private CompletionStage<?> start(ProbeRun run) {
         String hostPort = hostPort(node.hostName(), node.effectiveDerpPort());
         CompletableFuture<X509Certificate[]> handshake = new CompletableFuture<>();
+        // A failed connect also fails the TLS handshake ("removed before handshake completed"); the connect error says more.
+        java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean();
         Bootstrap b = new Bootstrap().group(ClientEventLoops.shared()).channel(ClientEventLoops.channelClass())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, run.remaining().toMillis())))
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -93,6 +95,13 @@ final class TlsProbe {
                         SslHandler ssl = trust.clientContext(node).newHandler(ch.alloc(), node.hostName(), node.effectiveDerpPort());
                         ssl.setHandshakeTimeoutMillis(0);
                         ch.pipeline().addLast(ssl);
+                        ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+                                // Reported through the handshake future; nothing to log twice.
+                                ctx.close();
+                            }
+                        });
                         ssl.handshakeFuture().addListener(f -> {
                             if (f.isSuccess()) {
                                 try {
@@ -101,7 +110,7 @@ final class TlsProbe {
                                 } catch (Exception e) {
                                     handshake.completeExceptionally(e);
                                 }
-                            } else {
+                            } else if (connected.get()) {
                                 handshake.completeExceptionally(f.cause());
                             }
                             ch.close();
@@ -118,7 +127,9 @@ final class TlsProbe {
         run.onEnd(channel::close);
         run.onEnd(() -> handshake.completeExceptionally(new ProbeFailure("timeout")));
         connect.addListener(f -> {
-            if (!f.isSuccess()) {
+            if (f.isSuccess()) {
+                connected.set(true);
+            } else {
                 handshake.completeExceptionally(f.cause());
             }
         });
