@@ -92,6 +92,12 @@ class TlsProbeTest {
                     @Override
                     protected void initChannel(SocketChannel c) {
                         c.pipeline().addLast(ctx.newHandler(c.alloc()));
+                        c.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void exceptionCaught(io.netty.channel.ChannelHandlerContext x, Throwable cause) {
+                                x.close(); // the client's refusals are what these tests provoke
+                            }
+                        });
                     }
                 }).bind(HOST, 0).sync().channel();
         servers.add(ch);
