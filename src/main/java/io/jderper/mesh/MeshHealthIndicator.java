@@ -14,7 +14,7 @@ import java.util.Map;
  * liveness and readiness groups (which list only their probes) may turn DOWN because of it.
  */
 final class MeshHealthIndicator implements HealthIndicator {
-    static final Status DEGRADED = new Status("DEGRADED", "some mesh siblings are unreachable");
+    static final String DEGRADED = "DEGRADED";
 
     private final RegionMesh mesh;
 
@@ -52,7 +52,9 @@ final class MeshHealthIndicator implements HealthIndicator {
             }
             siblings.put(s.name(), d);
         }
-        Health.Builder b = Health.status(down > 0 ? DEGRADED : Status.UP)
+        // The description is shown even where details are hidden.
+        Status status = down > 0 ? new Status(DEGRADED, down + " of " + (up + down) + " mesh links down") : Status.UP;
+        Health.Builder b = Health.status(status)
                 .withDetail("discovery", mesh.mode())
                 .withDetail("linksUp", up)
                 .withDetail("linksDown", down)

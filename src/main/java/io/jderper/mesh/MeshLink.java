@@ -8,6 +8,7 @@ import io.jderper.protocol.Frame;
 import io.jderper.protocol.FrameType;
 import io.jderper.server.PacketForwarder;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -43,7 +44,17 @@ import java.util.concurrent.TimeUnit;
 final class MeshLink implements PacketForwarder {
     private static final Logger log = LoggerFactory.getLogger(MeshLink.class);
 
-    enum State { CONNECTING, UP, RETRY_WAIT, SELF, STOPPED }
+    enum State {
+        /** Dialling, in the handshake, or waiting for the sibling's first PeerPresent. */
+        CONNECTING,
+        /** Watching the sibling: its snapshot arrived. */
+        UP,
+        /** Waiting before the next attempt. */
+        RETRY_WAIT,
+        /** The entry turned out to be this server itself; the link stays idle. */
+        SELF,
+        STOPPED
+    }
 
     private final SiblingTarget target;
     private final LinkEnvironment env;
@@ -201,8 +212,8 @@ final class MeshLink implements PacketForwarder {
             failures = 0;
             env.metrics().connects.increment();
             channel = ch;
-            setState(State.UP, null);
-            log.info("mesh {}: connected to {}", target.name(), c.serverKey().shortString());
+            // UP waits for the first PeerPresent: the snapshot always holds our own connection, so it proves that
+            // the sibling accepted WatchConns (and with it our mesh key).
             c.watchConns();
         }
 
@@ -212,7 +223,11 @@ final class MeshLink implements PacketForwarder {
                 return;
             }
             if (frame instanceof Frame.PeerPresent p) {
-                sawPresent = true;
+                if (!sawPresent) {
+                    sawPresent = true;
+                    setState(State.UP, null);
+                    log.info("mesh {}: linked to {}", target.name(), c.serverKey().shortString());
+                }
                 if (learned.add(p.peer())) {
                     learnedCount = learned.size();
                     env.registry().addForwarder(p.peer(), MeshLink.this);
@@ -311,10 +326,7 @@ final class MeshLink implements PacketForwarder {
 
     // ---------------------------------------------------------------- forwarding (any thread)
 
-    /**
-     * SendPacket {@code 04 len dst packet} goes out as ForwardPacket {@code 0a len+32 src dst packet}: a new 37-byte
-     * head in front of the received frame's bytes from the destination key on, so the packet is never copied.
-     */
+    /** Writes the packet to the sibling without copying it, or drops and counts it when the link cannot take it now. */
     @Override
     public void forward(NodePublicKey src, ByteBuf sendPacketFrame) {
         Channel ch = channel;
@@ -328,16 +340,27 @@ final class MeshLink implements PacketForwarder {
             sendPacketFrame.release();
             return;
         }
+        int packetBytes = sendPacketFrame.readableBytes() - FrameType.HEADER_LENGTH - FrameType.KEY_LENGTH;
+        ByteBuf out = toForwardPacket(ch.alloc(), src, sendPacketFrame);
+        env.metrics().bytesForwardedOut.add(packetBytes);
+        // A closed channel releases the message and the void promise reports to the pipeline, which closes the link.
+        ch.writeAndFlush(out, ch.voidPromise());
+    }
+
+    /**
+     * SendPacket {@code 04 len dst packet} becomes ForwardPacket {@code 0a len+32 src dst packet}: a 37-byte head in
+     * front of the received frame's bytes from the destination key on. Takes ownership of {@code sendPacketFrame}.
+     */
+    static ByteBuf toForwardPacket(ByteBufAllocator alloc, NodePublicKey src, ByteBuf sendPacketFrame) {
         int start = sendPacketFrame.readerIndex();
         int body = sendPacketFrame.readableBytes() - FrameType.HEADER_LENGTH;
-        ByteBuf head = ch.alloc().directBuffer(FrameType.HEADER_LENGTH + FrameType.KEY_LENGTH);
+        ByteBuf head = alloc.directBuffer(FrameType.HEADER_LENGTH + FrameType.KEY_LENGTH);
         head.writeByte(FrameType.FORWARD_PACKET).writeInt(body + FrameType.KEY_LENGTH);
         src.writeTo(head);
         sendPacketFrame.readerIndex(start + FrameType.HEADER_LENGTH);
-        CompositeByteBuf out = ch.alloc().compositeDirectBuffer(2).addComponents(true, head, sendPacketFrame);
-        env.metrics().bytesForwardedOut.add(body - FrameType.KEY_LENGTH);
-        // A closed channel releases the message and the void promise reports to the pipeline, which closes the link.
-        ch.writeAndFlush(out, ch.voidPromise());
+        CompositeByteBuf out = alloc.compositeDirectBuffer(2);
+        out.addComponents(true, head, sendPacketFrame);
+        return out;
     }
 
     @Override
