@@ -71,15 +71,22 @@ final class DnsDiscovery {
         }
         return answer.handle((addresses, error) -> {
             try {
-                if (error != null) {
-                    lastError = String.valueOf(error.getMessage());
-                    log.warn("mesh discovery: cannot resolve {}: {}; keeping the current siblings", name, lastError);
-                } else if (addresses.isEmpty()) {
-                    lastError = "no addresses";
-                    log.warn("mesh discovery: {} has no addresses; keeping the current siblings", name);
+                if (error != null || addresses.isEmpty()) {
+                    String why = error != null ? String.valueOf(error.getMessage()) : "no addresses";
+                    // Warn when the trouble starts, not on every round while it lasts.
+                    if (lastError == null) {
+                        log.warn("mesh discovery: {}: {}; keeping the current siblings", name, why);
+                    } else {
+                        log.debug("mesh discovery: {}: {}", name, why);
+                    }
+                    lastError = why;
                 } else {
                     Set<SiblingTarget> targets = targets(addresses, tls, port);
-                    lastAddresses = targets.stream().map(SiblingTarget::name).toList();
+                    List<String> names = targets.stream().map(SiblingTarget::name).toList();
+                    if (lastError != null || !names.equals(lastAddresses)) {
+                        log.info("mesh discovery: {} lists {}", name, names);
+                    }
+                    lastAddresses = names;
                     lastSuccess = Instant.now();
                     lastError = null;
                     apply.accept(targets);

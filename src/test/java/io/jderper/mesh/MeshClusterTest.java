@@ -36,7 +36,8 @@ class MeshClusterTest {
     @BeforeAll
     static void startCluster() throws Exception {
         int port = MeshNode.freePortOnAll("127.0.0.1", "127.0.0.2", "127.0.0.3");
-        String with = "--derper.mesh.with=127.0.0.1:" + port + ",127.0.0.2:" + port + ",127.0.0.3:" + port;
+        // B is listed by a name plus a dial host, as the Helm chart lists pods: URL host node-b.test, TCP to 127.0.0.2.
+        String with = "--derper.mesh.with=127.0.0.1:" + port + ",node-b.test:" + port + "/127.0.0.2,127.0.0.3:" + port;
         List<String> common = List.of("--derper.mesh.key=" + MeshNode.MESH_KEY, with);
         a = MeshNode.start("127.0.0.1", "127.0.0.1", port, common);
         b = MeshNode.start("node-b", "127.0.0.2", port, common);
@@ -72,7 +73,7 @@ class MeshClusterTest {
         for (MeshNode n : List.of(b, c)) {
             assertThat(n.mesh().linkStatus()).hasSize(3);
             assertThat(n.mesh().linkStatus()).filteredOn(s -> s.state() == MeshLink.State.SELF).singleElement()
-                    .satisfies(s -> assertThat(s.name()).isEqualTo(n.entry()));
+                    .satisfies(s -> assertThat(s.name()).isEqualTo(n == b ? "node-b.test:" + b.port + "/127.0.0.2" : n.entry()));
             assertThat(n.mesh().linksDown()).isZero();
         }
         // A watcher on B sees A's link as a mesh peer under A's server key.
