@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 import javax.net.ssl.SSLException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -58,6 +60,8 @@ public final class RegionMesh implements SmartLifecycle {
     private final SiblingResolver injectedResolver;
     private final IntSupplier ownPort;
     private final List<SiblingTarget.SiblingEntry> entries;
+    private final SslContext hostTls;
+    private final SslContext addressTls;
 
     private final Map<String, MeshLink> links = new LinkedHashMap<>();
     private EventLoopGroup group;
@@ -83,8 +87,20 @@ public final class RegionMesh implements SmartLifecycle {
         if (properties.dialPort() < 0 || properties.dialPort() > 65535) {
             throw new IllegalArgumentException("derper.mesh.dial-port must be 0-65535, got " + properties.dialPort());
         }
+        Path ca = caFile();
+        if (ca != null && !Files.isReadable(ca)) {
+            throw new IllegalArgumentException("derper.mesh.ca-file: cannot read " + ca);
+        }
         if (properties.discovery().equals("dns") && (properties.dnsRefresh().isNegative() || properties.dnsRefresh().isZero())) {
             throw new IllegalArgumentException("derper.mesh.dns-refresh must be positive, got " + properties.dnsRefresh());
+        }
+        if (properties.tls() && enabled()) {
+            hostTls = tlsContext(true);
+            // Siblings named by address (DNS discovery) cannot match a host name: their chain is still verified.
+            addressTls = tlsContext(false);
+        } else {
+            hostTls = null;
+            addressTls = null;
         }
         metrics.linkCounts(() -> count(MeshLink.State.UP), () -> count(MeshLink.State.CONNECTING) + count(MeshLink.State.RETRY_WAIT));
     }
@@ -102,17 +118,6 @@ public final class RegionMesh implements SmartLifecycle {
         }
         int port = ownPort.getAsInt();
         int defaultPort = properties.dialPort() > 0 ? properties.dialPort() : port;
-        SslContext hostTls = null;
-        SslContext addressTls = null;
-        if (properties.tls()) {
-            try {
-                hostTls = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS").build();
-                // Siblings named by address (DNS discovery) cannot match a host name: their chain is still verified.
-                addressTls = SslContextBuilder.forClient().endpointIdentificationAlgorithm(null).build();
-            } catch (SSLException e) {
-                throw new IllegalStateException("derper.mesh.tls: cannot build the TLS client context: " + e.getMessage(), e);
-            }
-        }
         int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         group = ClientEventLoops.newGroup(threads, "derp-mesh");
         resolver = injectedResolver != null ? injectedResolver : new NettySiblingResolver(group.next());
@@ -132,6 +137,26 @@ public final class RegionMesh implements SmartLifecycle {
             discovery.start(group.next(), properties.dnsRefresh());
             log.info("mesh: discovering siblings from {} every {}", properties.dnsName(), properties.dnsRefresh());
         }
+    }
+
+    private SslContext tlsContext(boolean checkHostName) {
+        SslContextBuilder b = SslContextBuilder.forClient().endpointIdentificationAlgorithm(checkHostName ? "HTTPS" : null);
+        Path ca = caFile();
+        String property = "derper.mesh.tls";
+        try {
+            if (ca != null) {
+                property = "derper.mesh.ca-file (" + ca + ")";
+                b.trustManager(ca.toFile());
+            }
+            return b.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalStateException(property + ": cannot build the TLS client context: " + e.getMessage(), e);
+        }
+    }
+
+    private Path caFile() {
+        Path ca = properties.caFile();
+        return ca == null || ca.toString().isBlank() ? null : ca;
     }
 
     private void addLink(SiblingTarget target) {

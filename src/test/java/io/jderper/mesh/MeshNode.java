@@ -66,7 +66,12 @@ final class MeshNode implements AutoCloseable {
                 "--management.endpoint.health.show-details=always",
                 "--spring.main.banner-mode=off"));
         a.addAll(extraArgs);
-        this.args = List.copyOf(a);
+        // Spring joins repeated command-line properties with commas: keep only the last value of each.
+        java.util.Map<String, String> byKey = new java.util.LinkedHashMap<>();
+        for (String arg : a) {
+            byKey.put(arg.substring(0, arg.indexOf('=')), arg);
+        }
+        this.args = List.copyOf(byKey.values());
     }
 
     static MeshNode start(String name, String address, int port, List<String> extraArgs) {
