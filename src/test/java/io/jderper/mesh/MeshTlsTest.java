@@ -1,22 +1,8 @@
 package io.jderper.mesh;
 
-import io.jderper.client.ClientEventLoops;
 import io.jderper.testsupport.TestClient;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,7 +51,7 @@ class MeshTlsTest {
                 List.of("--derper.mesh.key=" + MeshNode.MESH_KEY));
         closeables.add(sibling);
         frontPort = MeshNode.freePortOnAll("127.0.0.2");
-        closeables.add(TlsFront.start(new InetSocketAddress("127.0.0.2", frontPort), serverContext(keystore),
+        closeables.add(FrontProxy.start(new InetSocketAddress("127.0.0.2", frontPort), serverContext(keystore),
                 new InetSocketAddress("127.0.0.1", sibling.port)));
     }
 
@@ -137,101 +123,5 @@ class MeshTlsTest {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, PASSWORD);
         return SslContextBuilder.forServer(kmf).build();
-    }
-
-    /** Terminates TLS and pipes the bytes to a plain backend, as a TLS listener in front of the relay would. */
-    static final class TlsFront implements AutoCloseable {
-        private final Channel server;
-
-        private TlsFront(Channel server) {
-            this.server = server;
-        }
-
-        static TlsFront start(InetSocketAddress bind, SslContext ssl, InetSocketAddress backend) throws InterruptedException {
-            ServerBootstrap b = new ServerBootstrap().group(ClientEventLoops.shared())
-                    .channel(Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
-                    .childOption(ChannelOption.AUTO_READ, false)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(ssl.newHandler(ch.alloc()), new Front(backend));
-                        }
-                    });
-            return new TlsFront(b.bind(bind).sync().channel());
-        }
-
-        @Override
-        public void close() {
-            server.close().syncUninterruptibly();
-        }
-    }
-
-    private static final class Front extends ChannelInboundHandlerAdapter {
-        private final InetSocketAddress backend;
-        private Channel back;
-
-        Front(InetSocketAddress backend) {
-            this.backend = backend;
-        }
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            Channel front = ctx.channel();
-            Bootstrap b = new Bootstrap().group(front.eventLoop()).channel(ClientEventLoops.channelClass())
-                    .handler(new Pipe(front));
-            b.connect(backend).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) {
-                    back = f.channel();
-                    front.config().setAutoRead(true);
-                    front.read();
-                } else {
-                    front.close();
-                }
-            });
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (back != null && back.isActive()) {
-                back.writeAndFlush(msg);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (back != null) {
-                back.close();
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
-    }
-
-    private static final class Pipe extends ChannelInboundHandlerAdapter {
-        private final Channel other;
-
-        Pipe(Channel other) {
-            this.other = other;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            other.writeAndFlush(msg);
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            other.close();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
     }
 }
