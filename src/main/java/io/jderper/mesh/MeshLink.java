@@ -115,7 +115,7 @@ final class MeshLink implements PacketForwarder {
         return done;
     }
 
-    /** Test and operator hook: drops the current connection as if the network broke (the link reconnects). */
+    /** Drops the current connection as if the network broke; the link reconnects (tests). */
     void breakConnection() {
         onLoop(() -> {
             Session s = session;
@@ -209,7 +209,6 @@ final class MeshLink implements PacketForwarder {
             ch.pipeline().addLast("mesh.flush", new FlushConsolidationHandler(256, true));
             up = true;
             siblingKey = c.serverKey();
-            failures = 0;
             env.metrics().connects.increment();
             channel = ch;
             // UP waits for the first PeerPresent: the snapshot always holds our own connection, so it proves that
@@ -225,6 +224,7 @@ final class MeshLink implements PacketForwarder {
             if (frame instanceof Frame.PeerPresent p) {
                 if (!sawPresent) {
                     sawPresent = true;
+                    failures = 0;
                     setState(State.UP, null);
                     log.info("mesh {}: linked to {}", target.name(), c.serverKey().shortString());
                 }
