@@ -55,7 +55,9 @@ public class EmbeddedProber implements SmartLifecycle {
         return new ProbeSettings(properties.derpMap(), properties.listen(), false, properties.spread(),
                 properties.interval(), properties.meshInterval(), properties.stunInterval(), properties.tlsInterval(),
                 properties.bwInterval(), properties.bwProbeSizeBytes(), properties.qdPacketsPerSecond(),
-                properties.qdPacketTimeout(), properties.regionCode(), meshKey.key(), properties.tlsCaFile(), false);
+                properties.qdPacketTimeout(), properties.regionCode(), meshKey.key(),
+                // The siblings' certificates chain to the mesh's CA when one is set; the prober trusts it too.
+                properties.tlsCaFile() != null ? properties.tlsCaFile() : mesh.caFile(), false);
     }
 
     /** This server and its siblings, built from the live ports on every map refresh. */

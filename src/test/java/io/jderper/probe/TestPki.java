@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
@@ -134,16 +133,5 @@ final class TestPki {
     Path writeCa(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         return Files.writeString(file, pem(ca));
-    }
-
-    /** A PKCS#12 trust store holding the CA, for a JVM's javax.net.ssl.trustStore. */
-    Path writeTrustStore(Path file, char[] password) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setCertificateEntry("test-ca", ca);
-        try (var out = Files.newOutputStream(file)) {
-            ks.store(out, password);
-        }
-        return file;
     }
 }
