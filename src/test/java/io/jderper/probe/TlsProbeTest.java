@@ -3,16 +3,6 @@ package io.jderper.probe;
 import com.sun.net.httpserver.HttpServer;
 import io.jderper.key.NodePrivateKey;
 import io.jderper.tls.MetaCertificate;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,9 +17,7 @@ import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -45,17 +33,16 @@ class TlsProbeTest {
 
     TestPki pki;
     Path caFile;
-    EventLoopGroup group;
+    TestTlsServer tls;
     HttpServer crlServer;
     volatile byte[] crlBody;
-    final List<Channel> servers = new ArrayList<>();
     final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     void setUp(@TempDir Path dir) throws Exception {
         pki = TestPki.create("tls probe test CA");
         caFile = pki.writeCa(dir.resolve("ca.pem"));
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        tls = new TestTlsServer();
         crlServer = HttpServer.create(new InetSocketAddress(HOST, 0), 0);
         crlServer.createContext("/ca.crl", exchange -> {
             byte[] body = crlBody;
@@ -72,36 +59,18 @@ class TlsProbeTest {
 
     @AfterEach
     void closeServers() {
-        servers.forEach(Channel::close);
-        servers.clear();
+        tls.closeListeners();
         crlBody = null;
     }
 
     @AfterAll
     void tearDown() {
         crlServer.stop(0);
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        tls.close();
     }
 
-    /** A TLS listener presenting exactly this chain. */
     int serve(java.security.PrivateKey key, X509Certificate... chain) throws Exception {
-        // A key manager, not a key store: a key store refuses a chain with the (unrelated) meta certificate in it.
-        SslContext ctx = SslContextBuilder.forServer(new FixedKeyManager(key, chain)).build();
-        Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel c) {
-                        c.pipeline().addLast(ctx.newHandler(c.alloc()));
-                        c.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
-                            @Override
-                            public void exceptionCaught(io.netty.channel.ChannelHandlerContext x, Throwable cause) {
-                                x.close(); // the client's refusals are what these tests provoke
-                            }
-                        });
-                    }
-                }).bind(HOST, 0).sync().channel();
-        servers.add(ch);
-        return ((InetSocketAddress) ch.localAddress()).getPort();
+        return tls.serve(key, chain);
     }
 
     static DerpMap.Node node(int port, String certName, boolean insecure) {
@@ -218,51 +187,5 @@ class TlsProbeTest {
         int port = NodeProcess.freeTcpPort(HOST);
         assertThat(probe(node(port, "", false), caFile).message()).startsWith("connecting to \"127.0.0.1:" + port + "\": ")
                 .contains("Connection refused");
-    }
-
-    /** Presents one fixed chain, whatever it contains. */
-    static final class FixedKeyManager extends javax.net.ssl.X509ExtendedKeyManager {
-        private final java.security.PrivateKey key;
-        private final X509Certificate[] chain;
-
-        FixedKeyManager(java.security.PrivateKey key, X509Certificate[] chain) {
-            this.key = key;
-            this.chain = chain;
-        }
-
-        @Override
-        public String chooseEngineServerAlias(String keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
-            return keyType.equals(key.getAlgorithm()) ? "only" : null;
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
-            return keyType.equals(key.getAlgorithm()) ? "only" : null;
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
-            return new String[] {"only"};
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return chain.clone();
-        }
-
-        @Override
-        public java.security.PrivateKey getPrivateKey(String alias) {
-            return key;
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
-            return new String[0];
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket socket) {
-            return null;
-        }
     }
 }
