@@ -83,6 +83,19 @@ public final class ProbeCommand {
         }
     }
 
+    /**
+     * The settings a {@code jderper probe} command line stands for (without -version/-help).
+     *
+     * @throws IllegalArgumentException with the message the command would print
+     */
+    public static ProbeSettings parseSettings(String[] args, Function<String, String> env) {
+        ProbeFlags.Parsed parsed = ProbeFlags.parse(args, env);
+        if (parsed.settings() == null) {
+            throw new IllegalArgumentException("-version and -help do not probe");
+        }
+        return parsed.settings();
+    }
+
     /** Spread delay plus the attempt for the map probe, then the same again for the probes it adds, with slack. */
     static Duration onceBudget(ProbeSettings s) {
         Duration longest = Stream.of(s.interval(), s.meshInterval(), s.stunInterval(), s.tlsInterval(), s.bwInterval(),
