@@ -218,4 +218,11 @@ class ProberChartTest {
         Manifests off = HelmChart.render(work, HelmChart.ciValues("meshed-values.yaml"));
         assertThat(maps(off.container().get("ports"))).noneMatch(p -> "prober".equals(p.get("name")));
     }
+
+    @Test
+    void notesTellHowToReachTheStatusPage() {
+        String notes = HelmChart.renderNotes(work.resolve("on"), proberOn(Map.of()), HelmChart.ciValues("meshed-values.yaml"));
+        assertThat(notes).contains("port-forward svc/" + PROBER + " 8030", "/status.json");
+        assertThat(HelmChart.renderNotes(work.resolve("off"), Map.of(), HelmChart.ciValues("meshed-values.yaml"))).doesNotContain("Prober");
+    }
 }
