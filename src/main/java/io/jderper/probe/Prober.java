@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -175,14 +174,5 @@ public final class Prober implements AutoCloseable {
         }
         scheduler.shutdownNow();
         workers.shutdownNow();
-    }
-
-    /** The prober's view of itself for the status page: probe count and the failing ones. */
-    public Map<String, Object> summary() {
-        Map<String, ProbeInfo> all = probeInfo();
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("total", all.size());
-        s.put("failing", all.values().stream().filter(ProbeInfo::failing).count());
-        return s;
     }
 }

@@ -43,8 +43,58 @@ class GrafanaDashboardTest extends DerpServerTestBase {
         assertThat(Files.readString(CHART_COPY)).isEqualTo(Files.readString(DASHBOARD));
     }
 
+    /** Scraped once for the class: the server's and the prober's sample names. */
+    private static Set<String> exposedNames;
+
+    private synchronized Set<String> exposed() throws Exception {
+        if (exposedNames == null) {
+            exposedNames = scrapeAll();
+        }
+        return exposedNames;
+    }
+
     @Test
     void everyQueriedMetricIsExposed() throws Exception {
+        Set<String> exposed = exposed();
+        JsonNode dashboard = JsonMapper.builder().build().readTree(Files.readString(DASHBOARD));
+        List<String> queries = new ArrayList<>();
+        collectQueries(dashboard, queries);
+        assertThat(queries).as("the dashboard's queries").hasSizeGreaterThan(10);
+        Set<String> used = new TreeSet<>();
+        queries.forEach(q -> used.addAll(metricNames(q)));
+        assertThat(used).as("metric names in the dashboard's queries").anyMatch(n -> n.startsWith("derp_"))
+                .anyMatch(n -> n.startsWith("derpprobe_"));
+        Set<String> missing = new TreeSet<>(used);
+        missing.removeAll(exposed);
+        assertThat(missing).as("queried but exposed neither by the server nor by the prober (see target/exposed-metric-names.txt)")
+                .isEmpty();
+    }
+
+    /** The example alert rules in docs/monitoring.md are valid YAML and use only metrics that exist (and {@code up}). */
+    @Test
+    void alertRulesInTheMonitoringDocUseExposedMetrics() throws Exception {
+        String doc = Files.readString(Path.of("docs", "monitoring.md"));
+        Matcher block = Pattern.compile("```yaml\n(groups:.*?)```", Pattern.DOTALL).matcher(doc);
+        assertThat(block.find()).as("a yaml block with alert rule groups").isTrue();
+        Object tree = new org.yaml.snakeyaml.Yaml().load(block.group(1));
+        List<String> exprs = new ArrayList<>();
+        for (Object group : (List<?>) ((java.util.Map<?, ?>) tree).get("groups")) {
+            for (Object rule : (List<?>) ((java.util.Map<?, ?>) group).get("rules")) {
+                java.util.Map<?, ?> r = (java.util.Map<?, ?>) rule;
+                assertThat(r.get("alert")).as("alert name").isNotNull();
+                exprs.add(String.valueOf(r.get("expr")));
+            }
+        }
+        assertThat(exprs).hasSizeGreaterThan(5);
+        Set<String> used = new TreeSet<>();
+        exprs.forEach(e -> used.addAll(metricNames(e)));
+        used.remove("up");
+        Set<String> missing = new TreeSet<>(used);
+        missing.removeAll(exposed());
+        assertThat(missing).as("metrics in the example alert rules that nothing exposes").isEmpty();
+    }
+
+    private Set<String> scrapeAll() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         Set<String> exposed = new TreeSet<>(sampleNames(http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + managementPort() + "/actuator/prometheus")).build(),
@@ -67,19 +117,7 @@ class GrafanaDashboardTest extends DerpServerTestBase {
         }
         Files.createDirectories(Path.of("target"));
         Files.write(Path.of("target", "exposed-metric-names.txt"), exposed);
-
-        JsonNode dashboard = JsonMapper.builder().build().readTree(Files.readString(DASHBOARD));
-        List<String> queries = new ArrayList<>();
-        collectQueries(dashboard, queries);
-        assertThat(queries).as("the dashboard's queries").hasSizeGreaterThan(10);
-        Set<String> used = new TreeSet<>();
-        queries.forEach(q -> used.addAll(metricNames(q)));
-        assertThat(used).as("metric names in the dashboard's queries").anyMatch(n -> n.startsWith("derp_"))
-                .anyMatch(n -> n.startsWith("derpprobe_"));
-        Set<String> missing = new TreeSet<>(used);
-        missing.removeAll(exposed);
-        assertThat(missing).as("queried but exposed neither by the server nor by the prober (see target/exposed-metric-names.txt)")
-                .isEmpty();
+        return exposed;
     }
 
     /** Runs a prober with every probe class against the map until each class has results, then scrapes it. */
