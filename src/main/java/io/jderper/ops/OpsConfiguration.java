@@ -9,6 +9,7 @@ import io.jderper.server.DerpServer;
 import io.jderper.stun.StunServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.web.PathMappedEndpoints;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -56,6 +57,11 @@ public class OpsConfiguration {
     @Bean
     HealthIndicator tlsHealthIndicator(TlsProperties tls, DerperProperties core, ObjectProvider<CertificateStatus> status) {
         return new TlsHealthIndicator(tls.tlsEnabled(core), tls.mode(), status, Clock.systemUTC());
+    }
+
+    @Bean
+    ManagementPortGuard managementPortGuard(ObjectProvider<PathMappedEndpoints> endpoints) {
+        return new ManagementPortGuard(endpoints);
     }
 
     @Bean

@@ -58,6 +58,10 @@ final class VarsWriter {
         d.put("gauge_current_file_descriptors", process.currentFileDescriptors());
         d.put("gauge_memstats_sys0", process.memstatsSys0());
         d.put("average_queue_duration_ms", metrics.averageQueueDurationMs());
+        Map<String, Object> byKind = new TreeMap<>();
+        byKind.put("disco", metrics.packetsReceivedDisco.sum());
+        byKind.put("other", metrics.packetsReceivedOther.sum());
+        d.put("counter_packets_received_kind", byKind);
         d.put("version", Version.current());
         Map<String, Object> packets = new TreeMap<>();
         Map<String, Object> bytes = new TreeMap<>();

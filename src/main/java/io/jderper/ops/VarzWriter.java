@@ -38,6 +38,9 @@ public final class VarzWriter {
     public String render() {
         StringBuilder out = new StringBuilder(8192);
         metrics.counters().forEach((name, v) -> series(out, "derp_" + name, "counter", v));
+        out.append("# TYPE derp_packets_received_kind counter\n")
+                .append("derp_packets_received_kind{kind=\"disco\"} ").append(metrics.packetsReceivedDisco.sum()).append('\n')
+                .append("derp_packets_received_kind{kind=\"other\"} ").append(metrics.packetsReceivedOther.sum()).append('\n');
         metrics.gauges().forEach((name, v) -> series(out, "derp_" + name, "gauge", v));
         series(out, "derp_current_file_descriptors", "gauge", process.currentFileDescriptors());
         series(out, "derp_memstats_sys0", "gauge", process.memstatsSys0());
