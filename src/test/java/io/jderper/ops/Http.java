@@ -21,7 +21,7 @@ final class Http {
 
     static HttpResponse<String> get(int port, String path, String... headers) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10)).GET();
+                .timeout(Duration.ofSeconds(30)).GET();
         if (headers.length > 0) {
             b.headers(headers);
         }
