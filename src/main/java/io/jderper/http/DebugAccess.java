@@ -50,6 +50,11 @@ public final class DebugAccess {
         debugKeyPath = keyPath == null || keyPath.isEmpty() ? null : Path.of(keyPath);
     }
 
+    /** The original's rule alone, without {@code derper.debug.admin-cidrs}. */
+    public DebugAccess(Function<String, String> env) {
+        this(env, List.of());
+    }
+
     private static void addAll(List<Cidr> into, List<String> texts, String source) {
         for (String raw : texts) {
             String c = raw.strip();
@@ -96,6 +101,14 @@ public final class DebugAccess {
             }
         }
         return false;
+    }
+
+    /**
+     * As {@link #allowed(InetAddress, String, String, String)}, for callers that only know whether a non-empty
+     * {@code X-Forwarded-For} was present.
+     */
+    public boolean allowed(InetAddress client, boolean forwarded, String method, String debugKeyParam) {
+        return allowed(client, forwarded ? "forwarded" : null, method, debugKeyParam);
     }
 
     /** Read on each use, as the original does, so the key can be rotated without a restart. */
