@@ -7,6 +7,7 @@ import io.jderper.config.TlsProperties;
 import io.jderper.http.DebugAccess;
 import io.jderper.server.DerpServer;
 import io.jderper.stun.StunServer;
+import io.jderper.tls.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.web.PathMappedEndpoints;
@@ -15,6 +16,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -55,13 +57,23 @@ public class OpsConfiguration {
     }
 
     @Bean
-    HealthIndicator tlsHealthIndicator(TlsProperties tls, DerperProperties core, ObjectProvider<CertificateStatus> status) {
-        return new TlsHealthIndicator(tls.tlsEnabled(core), tls.mode(), status, Clock.systemUTC());
+    HealthIndicator tlsHealthIndicator(TlsProperties tls, DerperProperties core, ObjectProvider<CertificateStatus> status,
+                                       ObjectProvider<ServerTls> serverTls) {
+        return new TlsHealthIndicator(tls.tlsEnabled(core), tls.mode(), () -> status.getIfAvailable(() -> {
+            ServerTls st = serverTls.getIfAvailable();
+            return st == null ? null : new ServerTlsCertificateStatus(st, core.hostname());
+        }), Clock.systemUTC());
     }
 
     @Bean
     ManagementPortGuard managementPortGuard(ObjectProvider<PathMappedEndpoints> endpoints) {
         return new ManagementPortGuard(endpoints);
+    }
+
+    /** /debug on the port-80 listener of TLS mode (the TLS module picks this bean up if present). */
+    @Bean
+    Port80DebugPages port80DebugPages(ObjectProvider<HttpHandler> application, DebugAccess access) {
+        return new Port80DebugPages(application, access);
     }
 
     @Bean

@@ -1,6 +1,5 @@
 package io.jderper.ops;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -8,19 +7,21 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
- * {@code tls}: the certificate of the main listener, from a {@link CertificateStatus} bean when the TLS module
- * provides one (it does so only when the listener serves TLS). DOWN when that bean says it cannot serve or the certificate has expired; expiry is shown either way,
+ * {@code tls}: the certificate of the main listener, from a {@link CertificateStatus} bean if one is registered,
+ * else from the TLS module's ServerTls (present only when the listener serves TLS). DOWN when that bean says it cannot serve or the certificate has expired; expiry is shown either way,
  * so alerting can use it before it matters.
  */
 final class TlsHealthIndicator implements HealthIndicator {
     private final boolean tlsEnabled;
     private final String mode;
-    private final ObjectProvider<CertificateStatus> status;
+    private final Supplier<CertificateStatus> status;
     private final Clock clock;
 
-    TlsHealthIndicator(boolean tlsEnabled, String mode, ObjectProvider<CertificateStatus> status, Clock clock) {
+    /** @param status the certificate status to report, or a supplier of null when nothing reports one */
+    TlsHealthIndicator(boolean tlsEnabled, String mode, Supplier<CertificateStatus> status, Clock clock) {
         this.tlsEnabled = tlsEnabled;
         this.mode = mode;
         this.status = status;
@@ -29,7 +30,7 @@ final class TlsHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        CertificateStatus cert = status.getIfAvailable();
+        CertificateStatus cert = status.get();
         if (cert == null) {
             Health.Builder b = Health.up().withDetail("enabled", tlsEnabled);
             return tlsEnabled ? b.withDetail("mode", mode).withDetail("certificate", "no status reported").build() : b.build();
