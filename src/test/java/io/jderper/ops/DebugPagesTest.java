@@ -128,7 +128,7 @@ class DebugPagesTest extends DerpServerTestBase {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValue("text/plain; charset=utf-8");
         assertThat(r.body()).startsWith("Thread dump at ").contains("java.lang.Thread.State: ", "\tat ", "\"main\"")
-                .containsPattern("\"reactor-http-[a-z]+-\\d+\"");
+                .containsPattern("\"[a-z]+-http-[a-z_]+-\\d+\"");
     }
 
     @Test
