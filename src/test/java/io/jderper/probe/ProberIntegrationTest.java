@@ -172,11 +172,17 @@ class ProberIntegrationTest {
     @Test
     void liveNodesSucceedAndTheDeadNodeFails() throws Exception {
         awaitSteadyState();
+        eventually(x -> {
+            Map<String, ProbeInfo> probes = prober.prober().probeInfo();
+            liveProbes().forEach(n -> assertThat(probes.get(n).lastResult()).as(n + ": " + probes.get(n).error())
+                    .isEqualTo(ProbeInfo.SUCCEEDED));
+            deadProbes().forEach(n -> assertThat(probes.get(n).lastResult()).as(n).isEqualTo(ProbeInfo.FAILED));
+            assertThat(probes.get(p("a", "tls")).detail()).startsWith("certificate expires in 8");
+            assertThat(probes.get(p("a", "udp")).detail()).startsWith("mapped address 127.");
+            assertThat(probes.get(p("dead", "tls")).error()).contains(DEAD).contains("Connection refused");
+            assertThat(probes.get(p("dead", "udp")).error()).contains("timeout");
+        });
         Map<String, ProbeInfo> probes = prober.prober().probeInfo();
-        assertThat(probes.get(p("a", "tls")).detail()).startsWith("certificate expires in 8");
-        assertThat(probes.get(p("a", "udp")).detail()).startsWith("mapped address 127.");
-        assertThat(probes.get(p("dead", "tls")).error()).contains(DEAD).contains("Connection refused");
-        assertThat(probes.get(p("dead", "udp")).error()).contains("timeout");
         assertThat(probes.get(p("a", "a", "mesh")).labels()).containsEntry("derp_path", "single");
         assertThat(probes.get(p("a", "dead", "mesh")).labels()).containsEntry("derp_path", "mesh").containsEntry("hostname", A);
         assertThat(probes.get(p("a", "udp")).labels()).containsEntry("address_family", "ipv4");
@@ -344,23 +350,40 @@ class ProberIntegrationTest {
     @Test
     void onceModePrintsGoodAndBadAndExitsNonZero() throws Exception {
         a.awaitListening(Duration.ofSeconds(5));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = ProbeCommand.run(new String[] {"-once", "-spread=false", "-derp-map", mapFile.toUri().toString(),
-                        "-tls-ca-file", caFile.toString(), "-mesh-psk-file", meshKeyFile.toString(), "--interval=10s",
-                        "-mesh-interval", "10s", "-stun-interval", "10s", "-tls-interval=10s"},
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                k -> null);
-        String printed = out.toString(StandardCharsets.UTF_8);
-        assertThat(code).as("stdout:%n%s%nstderr:%n%s", printed, err).isEqualTo(1);
+        // A single attempt of a live probe can time out on a loaded machine; a second run settles that.
+        String printed = "";
+        int code = -1;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            code = ProbeCommand.run(new String[] {"-once", "-spread=false", "-derp-map", mapFile.toUri().toString(),
+                            "-tls-ca-file", caFile.toString(), "-mesh-psk-file", meshKeyFile.toString(), "--interval=10s",
+                            "-mesh-interval", "10s", "-stun-interval", "10s", "-tls-interval=10s"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                    k -> null);
+            printed = out.toString(StandardCharsets.UTF_8);
+            if (printed.contains("good: " + p("a", "tls") + ": ") && printed.contains("good: " + p("b", "udp") + ": ")
+                    && printed.contains("good: " + p("a", "b", "mesh") + ": ")) {
+                break;
+            }
+        }
+        assertThat(code).as("stdout:%n%s", printed).isEqualTo(1);
         assertThat(printed).contains("good: " + p("a", "tls") + ": ", "good: " + p("b", "udp") + ": ",
-                "good: derpmap-probe: ", "bad: " + p("dead", "tls") + ": ", "bad: " + p("dead", "udp") + ": timeout");
+                "good: " + p("a", "b", "mesh") + ": ", "good: derpmap-probe: ",
+                "bad: " + p("dead", "tls") + ": ", "bad: " + p("dead", "udp") + ": timeout");
         assertThat(printed).doesNotContain("/bw", "/qd");
         List<String> lines = printed.lines().toList();
-        assertThat(lines.stream().filter(l -> l.startsWith("good: ")).count() + lines.stream().filter(l -> l.startsWith("bad: ")).count())
-                .isEqualTo(lines.size());
-        assertThat(lines.indexOf(lines.stream().filter(l -> l.startsWith("bad: ")).findFirst().orElseThrow()))
-                .isGreaterThan(lines.indexOf(lines.stream().filter(l -> l.startsWith("good: ")).reduce((x, y) -> y).orElseThrow()));
+        assertThat(lines).allMatch(l -> l.startsWith("good: ") || l.startsWith("bad: "));
+        int lastGood = -1;
+        int firstBad = lines.size();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("good: ")) {
+                lastGood = i;
+            } else {
+                firstBad = Math.min(firstBad, i);
+            }
+        }
+        assertThat(lastGood).as("good lines come first, as the original prints them").isLessThan(firstBad);
     }
 
     private HttpResponse<String> get(String path) {
