@@ -246,6 +246,10 @@ public final class Probe {
         if (t instanceof ProbeFailure) {
             return m;
         }
+        if (t instanceof java.net.ConnectException && m != null) {
+            // Netty's native transport prefixes the errno detail; what matters is the reason and the address.
+            return "connect: " + m.replaceFirst("^[\\w(.)]+ failed with error\\(-?\\d+\\): ", "");
+        }
         if (m == null || m.isBlank()) {
             m = t.getClass().getSimpleName();
         } else if (!(t instanceof IllegalStateException) && !(t instanceof IllegalArgumentException)) {

@@ -230,4 +230,13 @@ class ProberTest {
         assertThat(a).isBetween(Duration.ZERO, interval);
         assertThat(Probe.initialDelay("derp/fra/2/tls", interval)).isNotEqualTo(a);
     }
+
+    @Test
+    void connectFailuresReadLikeTheReasonAndTheAddress() {
+        assertThat(Probe.message(new io.netty.channel.ConnectTimeoutException("connection timed out: /192.0.2.1:443")))
+                .isEqualTo("connect: connection timed out: /192.0.2.1:443");
+        assertThat(Probe.message(new java.util.concurrent.CompletionException(new java.net.ConnectException(
+                "finishConnect(..) failed with error(-111): Connection refused: /127.0.0.4:443"))))
+                .isEqualTo("connect: Connection refused: /127.0.0.4:443");
+    }
 }
