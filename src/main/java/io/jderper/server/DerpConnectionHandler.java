@@ -116,6 +116,9 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
         connection = new ClientConnection(server.relayContext(), ctx, ci.clientKey(), info.remote(), meshPeer,
                 payload.isProber(), info.notIdeal());
         server.relayContext().registry().register(connection);
+        if (!meshPeer) {
+            server.admission().registered(ctx.channel(), decoder);
+        }
         ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), new Frame.ServerInfo(box.seal(ServerInfoPayload.CURRENT))), ctx.voidPromise());
         handshakeDeadline.cancel(false);
         server.handshakeCompleted(System.nanoTime() - startedAt);
