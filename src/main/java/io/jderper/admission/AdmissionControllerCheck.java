@@ -41,7 +41,7 @@ final class AdmissionControllerCheck implements AdmissionCheck {
         this.url = url;
         this.failOpen = failOpen;
         this.timeout = timeout;
-        this.client = HttpClient.create(pool).followRedirect(true).responseTimeout(timeout);
+        this.client = HttpClient.create(pool).followRedirect(true);
     }
 
     /** Compact JSON in the original's field order; {@code Source} is the bare IP, "" when unknown. */

@@ -46,8 +46,7 @@ final class TailscaledWhois implements AdmissionCheck {
         this.client = HttpClient.create(pool)
                 .remoteAddress(() -> new DomainSocketAddress(socket.toString()))
                 .headers(h -> h.set(HttpHeaderNames.HOST, LOCAL_API_HOST)
-                        .set("Tailscale-Cap", Integer.toString(CAPABILITY_VERSION)))
-                .responseTimeout(timeout);
+                        .set("Tailscale-Cap", Integer.toString(CAPABILITY_VERSION)));
     }
 
     static String requestPath(NodePublicKey key) {
