@@ -86,6 +86,9 @@ final class HttpFrontGuard extends ChannelDuplexHandler {
         } else if (msg instanceof LastHttpContent) {
             readingRequest = false;
             disarm();
+            if (responsesOwed == 0) {
+                arm(ctx); // answered before the request was fully read: now waiting for the next one
+            }
         }
         ctx.fireChannelRead(msg);
     }
