@@ -232,6 +232,21 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         return new Frame.PeerPresent(key, ip, port, flags);
     }
 
+    /**
+     * While paused the connection is not reading (the handshake turned auto-read off), and it must stay so: the base
+     * class would ask the transport for more input after every read that produced no frame, letting a client push
+     * unbounded data into this buffer while its ClientInfo is being verified.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (paused) {
+            discardSomeReadBytes();
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
+    }
+
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
         state = State.BAD;
