@@ -29,7 +29,12 @@ public record VerifyProperties(
         @DefaultValue("5s") Duration cacheTtl,
         @DefaultValue("4096") int cacheSize) {
 
+    static final Path DEFAULT_SOCKET = Path.of("/var/run/tailscale/tailscaled.sock");
+
     public VerifyProperties {
+        if (socket == null || socket.toString().isEmpty()) {
+            socket = DEFAULT_SOCKET; // -socket "" means the platform default, as in the original
+        }
         RelayProperties.requirePositive(timeout, "derper.verify.timeout");
         RelayProperties.requireNonNegative(cacheTtl, "derper.verify.cache-ttl");
         if (cacheSize < 0) {
@@ -41,9 +46,6 @@ public record VerifyProperties(
                     || clientUrl.getHost() == null) {
                 throw new IllegalArgumentException("derper.verify.client-url must be an http:// or https:// URL, got " + clientUrl);
             }
-        }
-        if (tailscaled && (socket == null || socket.toString().isEmpty())) {
-            throw new IllegalArgumentException("derper.verify.socket must name the tailscaled socket when derper.verify.tailscaled is true");
         }
     }
 
