@@ -179,7 +179,9 @@ public final class DerpClient {
             req.append("Upgrade: DERP\r\n\r\n");
             ByteBuf out = ctx.alloc().buffer().writeBytes(req.toString().getBytes(StandardCharsets.US_ASCII));
             if (options.fastStart()) {
-                out.writeBytes(clientInfoFrame(options.knownServerKey()));
+                ByteBuf clientInfo = clientInfoFrame(options.knownServerKey());
+                out.writeBytes(clientInfo);
+                clientInfo.release();
                 ctx.pipeline().remove(this);
             } else {
                 ctx.pipeline().replace(this, "derp.upgrade-response", new UpgradeResponseDecoder());
