@@ -59,19 +59,20 @@ final class AdmissionControllerCheck implements AdmissionCheck {
                 .send((request, out) -> out.sendByteArray(Mono.just(body)))
                 .responseConnection((response, connection) -> {
                     answered.set(true);
-                    if (response.status().code() != 200) {
-                        log.info("client {} rejected: admission controller answered {}", key.shortString(), response.status());
-                        return Mono.just(ClientAdmission.Decision.deny(DenyReason.CONTROLLER_ERROR));
-                    }
-                    return Mono.defer(() -> {
-                        ByteArrayOutputStream head = new ByteArrayOutputStream();
-                        return connection.inbound().receive().asByteArray()
-                                .takeUntil(chunk -> {
-                                    head.write(chunk, 0, Math.min(chunk.length, MAX_BODY - head.size()));
-                                    return head.size() >= MAX_BODY;
-                                })
-                                .then(Mono.fromSupplier(() -> decide(key, remote, head.toByteArray())));
-                    });
+                    boolean ok = response.status().code() == 200;
+                    // The body is read to its end (every buffer released as it passes) but only its first 4 KiB
+                    // are kept; cancelling mid-body instead could strand a buffer in the connection.
+                    ByteArrayOutputStream head = new ByteArrayOutputStream();
+                    return connection.inbound().receive().asByteArray()
+                            .doOnNext(chunk -> head.write(chunk, 0, Math.min(chunk.length, MAX_BODY - head.size())))
+                            .then(Mono.fromSupplier(() -> {
+                                if (!ok) {
+                                    log.info("client {} rejected: admission controller answered {}", key.shortString(),
+                                            response.status());
+                                    return ClientAdmission.Decision.deny(DenyReason.CONTROLLER_ERROR);
+                                }
+                                return decide(key, remote, head.toByteArray());
+                            }));
                 })
                 .next()
                 .timeout(timeout)
