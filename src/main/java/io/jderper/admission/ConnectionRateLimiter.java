@@ -1,21 +1,24 @@
 package io.jderper.admission;
 
+import io.jderper.protocol.FrameDecoder;
 import io.jderper.protocol.FrameObserver;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.concurrent.TimeUnit;
 
 /**
  * One connection's receive token bucket, charged with each frame's length as its header is decoded. When the bucket
- * runs dry the connection stops reading from its socket until the debt is paid back: nothing is dropped and the
- * connection stays open, while TCP flow control slows the sender. Debt (a negative balance) is what the original's
- * reservation-based wait amounts to, so long-run throughput equals the configured rate. All state is confined to the
- * channel's event loop.
+ * runs dry the connection stops reading from its socket and the decoder stops handing out frames it already holds,
+ * until the debt is paid back: nothing is dropped and the connection stays open, while TCP flow control slows the
+ * sender. Debt (a negative balance) is what the original's reservation-based wait amounts to, so throughput equals
+ * the configured rate. All state is confined to the channel's event loop.
  */
 final class ConnectionRateLimiter implements FrameObserver {
     private final ReceiveRateLimits limits;
     private final Channel channel;
+    private final FrameDecoder decoder;
     private long generation = -1;
     private double rate;
     private double burst;
@@ -25,9 +28,10 @@ final class ConnectionRateLimiter implements FrameObserver {
     private boolean closed;
     private ScheduledFuture<?> resume;
 
-    ConnectionRateLimiter(ReceiveRateLimits limits, Channel channel) {
+    ConnectionRateLimiter(ReceiveRateLimits limits, Channel channel, FrameDecoder decoder) {
         this.limits = limits;
         this.channel = channel;
+        this.decoder = decoder;
     }
 
     @Override
@@ -42,6 +46,7 @@ final class ConnectionRateLimiter implements FrameObserver {
             limits.waited.increment();
             if (!paused) {
                 paused = true;
+                decoder.pause();
                 channel.config().setAutoRead(false);
                 scheduleResume();
             }
@@ -111,5 +116,13 @@ final class ConnectionRateLimiter implements FrameObserver {
         }
         paused = false;
         channel.config().setAutoRead(true);
+        ChannelHandlerContext decoderCtx = channel.pipeline().context(decoder);
+        if (decoderCtx != null) {
+            try {
+                decoder.resume(decoderCtx);
+            } catch (Exception e) {
+                decoderCtx.fireExceptionCaught(e); // a malformed frame among those held: the connection handler closes
+            }
+        }
     }
 }

@@ -107,7 +107,7 @@ public final class ReceiveRateLimits {
     }
 
     void attach(Channel channel, FrameDecoder decoder) {
-        ConnectionRateLimiter limiter = new ConnectionRateLimiter(this, channel);
+        ConnectionRateLimiter limiter = new ConnectionRateLimiter(this, channel, decoder);
         live.add(limiter);
         channel.closeFuture().addListener(f -> {
             live.remove(limiter);

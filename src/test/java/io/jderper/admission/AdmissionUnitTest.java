@@ -107,10 +107,10 @@ class AdmissionUnitTest {
         Path file = dir.resolve("rate.json");
         Files.writeString(file, "{\"PerClientRateLimitBytesPerSec\":1000000}");
         ReceiveRateLimits limits = new ReceiveRateLimits(file, new SimpleMeterRegistry());
-        EmbeddedChannel ch = new EmbeddedChannel();
         FrameDecoder decoder = new FrameDecoder(FrameDecoder.Role.SERVER);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
         limits.attach(ch, decoder);
-        ConnectionRateLimiter limiter = new ConnectionRateLimiter(limits, ch);
+        ConnectionRateLimiter limiter = new ConnectionRateLimiter(limits, ch, decoder);
         limiter.onHeader(4, 65_568);
         assertThat(ch.config().isAutoRead()).as("the burst covers one maximal frame").isTrue();
         limiter.onHeader(4, 50_000);
