@@ -241,9 +241,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     }
 
     /**
-     * While paused the connection is not reading (the handshake or the rate limit turned auto-read off), and must stay so: the base
-     * class would ask the transport for more input after every read that produced no frame, letting a client push
-     * unbounded data into this buffer while its ClientInfo is being verified.
+     * While paused the connection is not reading (the handshake or the rate limit turned auto-read off), and it must
+     * stay so: the base class would ask the transport for more input after every read that produced no frame, letting
+     * a client push unbounded data into this buffer while its ClientInfo is verified or its tokens accrue.
      */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
