@@ -152,7 +152,11 @@ public final class DerpClient {
         }, options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(f -> {
             if (!connected.isDone()) {
-                connected.completeExceptionally(new java.io.IOException("connection closed during the DERP handshake"));
+                // A failed TLS handshake closes the channel before its exception travels the pipeline: report that cause.
+                SslHandler ssl = channel.pipeline().get(SslHandler.class);
+                Throwable tlsFailure = ssl != null && ssl.handshakeFuture().isDone() ? ssl.handshakeFuture().cause() : null;
+                connected.completeExceptionally(tlsFailure != null ? tlsFailure
+                        : new java.io.IOException("connection closed during the DERP handshake"));
             }
             pendingPings.values().forEach(p -> p.completeExceptionally(new java.io.IOException("connection closed")));
         });
