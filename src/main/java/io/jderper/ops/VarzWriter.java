@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
  * derper uses (no {@code _total} suffixes), so scrapers and dashboards built for derper keep working.
  */
 public final class VarzWriter {
-    private static final List<String> FOREIGN_PREFIXES = List.of("stun_", "bootstrap_dns_", "tls_listener_");
+    private static final List<String> FOREIGN_PREFIXES = List.of("stun_", "bootstrap_dns_", "tls_listener_",
+            "derp_rate_limit_", "derp_admission_", "derp_limit_", "derp_http_request_");
 
     private final DerpMetrics metrics;
     private final MeterRegistry registry;

@@ -156,7 +156,21 @@ class PrometheusMetricsTest extends DerpServerTestBase {
             }).findFirst().orElseThrow(() -> new AssertionError("no docs/*.md holds the metrics-table marker"));
         }
         List<String[]> rows = new ArrayList<>();
-        for (String line : Files.readAllLines(table)) {
+        List<String> lines = Files.readAllLines(table);
+        int start = 0;
+        while (!lines.get(start).contains("<!-- metrics-table")) {
+            start++;
+        }
+        // The table that follows the marker, up to the first line that is no longer a table row.
+        int i0 = start + 1;
+        while (i0 < lines.size() && !lines.get(i0).startsWith("|")) {
+            i0++;
+        }
+        int end = i0;
+        while (end < lines.size() && lines.get(end).startsWith("|")) {
+            end++;
+        }
+        for (String line : lines.subList(i0, end)) {
             if (line.startsWith("| `derp_")) {
                 String[] cells = line.substring(1, line.length() - 1).split("\\|");
                 String[] row = new String[4];
