@@ -7,8 +7,6 @@ import io.jderper.testsupport.DerpServerTestBase;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.support.GenericApplicationContext;
-import org.springframework.http.client.ReactorResourceFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -90,15 +88,6 @@ final class MeshNode implements AutoCloseable {
         }
         SpringApplicationBuilder b = new SpringApplicationBuilder(JderperApplication.class).main(JderperApplication.class)
                 .web(WebApplicationType.REACTIVE);
-        // Each node gets its own Reactor Netty loops: with the JVM-global ones (the default) closing one node's context
-        // would stop every node's listener. A real node owns its JVM, so this only restores what production has.
-        b.initializers(ctx -> ((GenericApplicationContext) ctx).registerBean("meshTestReactorResources",
-                ReactorResourceFactory.class, () -> {
-                    ReactorResourceFactory f = new ReactorResourceFactory();
-                    f.setUseGlobalResources(false);
-                    f.setShutdownQuietPeriod(Duration.ZERO);
-                    return f;
-                }));
         if (resolver != null) {
             b.initializers(ctx -> ctx.getBeanFactory().registerSingleton("testSiblingResolver", resolver));
         }

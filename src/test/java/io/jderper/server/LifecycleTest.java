@@ -3,7 +3,6 @@ package io.jderper.server;
 import io.jderper.JderperApplication;
 import io.jderper.key.ServerKeyFile;
 import io.jderper.protocol.Frame;
-import io.jderper.testsupport.IsolatedReactorResources;
 import io.jderper.testsupport.TestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,12 +19,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Starting from the original's command line, failing fast on bad config, and the graceful shutdown. */
 class LifecycleTest {
 
-    /** Like {@link JderperApplication#start}, but with event loops of its own (see {@link IsolatedReactorResources}). */
     private static ConfigurableApplicationContext start(String... args) {
-        var flags = io.jderper.config.DerperFlags.translate(args);
-        return new org.springframework.boot.builder.SpringApplicationBuilder(JderperApplication.class)
-                .initializers(new IsolatedReactorResources())
-                .run(flags.springArgs().toArray(String[]::new));
+        return JderperApplication.start(args);
     }
 
     private static int port(ConfigurableApplicationContext ctx) {
