@@ -1,5 +1,7 @@
 package io.jderper.probe;
 
+import io.jderper.config.GoFlagSyntax;
+
 import io.jderper.key.MeshKey;
 
 import java.io.IOException;
@@ -11,8 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The command line of {@code jderper probe}: the original derpprobe's flags with its defaults and Go's flag syntax
@@ -71,8 +71,8 @@ final class ProbeFlags {
         Map<String, String> values = new LinkedHashMap<>();
         FLAGS.values().forEach(f -> values.put(f.name(), f.defaultValue()));
         String envHttp = env.apply(DERP_HTTP_ENV);
-        if (envHttp != null && isGoBool(envHttp)) {
-            values.put("derp-http", String.valueOf(parseGoBool(envHttp)));
+        if (envHttp != null && GoFlagSyntax.isBool(envHttp)) {
+            values.put("derp-http", String.valueOf(GoFlagSyntax.parseBool(envHttp)));
         }
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -100,10 +100,10 @@ final class ProbeFlags {
             if (flag.kind() == Kind.BOOL) {
                 if (value == null) {
                     value = "true";
-                } else if (!isGoBool(value)) {
+                } else if (!GoFlagSyntax.isBool(value)) {
                     throw new IllegalArgumentException("invalid boolean value \"" + value + "\" for -" + name + ": parse error");
                 }
-                value = String.valueOf(parseGoBool(value));
+                value = String.valueOf(GoFlagSyntax.parseBool(value));
             } else if (value == null) {
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException("flag needs an argument: -" + name);
@@ -194,19 +194,7 @@ final class ProbeFlags {
         return sb.toString();
     }
 
-    static boolean isGoBool(String v) {
-        return switch (v) {
-            case "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False" -> true;
-            default -> false;
-        };
-    }
 
-    static boolean parseGoBool(String v) {
-        return switch (v) {
-            case "1", "t", "T", "TRUE", "true", "True" -> true;
-            default -> false;
-        };
-    }
 
     private static long parseLong(String v, String name) {
         try {
@@ -216,45 +204,7 @@ final class ProbeFlags {
         }
     }
 
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|ms|s|m|h)");
-
-    /** Go's {@code time.ParseDuration}: "15s", "1h30m", "-10s", "0". */
     static Duration parseDuration(String text, String name) {
-        String s = text.trim().replace("µ", "u").replace("μ", "u");
-        boolean negative = false;
-        if (s.startsWith("-") || s.startsWith("+")) {
-            negative = s.startsWith("-");
-            s = s.substring(1);
-        }
-        if (s.equals("0")) {
-            return Duration.ZERO;
-        }
-        if (s.isEmpty()) {
-            throw badDuration(text, name);
-        }
-        Matcher m = DURATION_PART.matcher(s);
-        double nanos = 0;
-        int pos = 0;
-        while (pos < s.length()) {
-            if (!m.find(pos) || m.start() != pos) {
-                throw badDuration(text, name);
-            }
-            double n = Double.parseDouble(m.group(1));
-            nanos += n * switch (m.group(2)) {
-                case "ns" -> 1d;
-                case "us" -> 1e3;
-                case "ms" -> 1e6;
-                case "s" -> 1e9;
-                case "m" -> 60e9;
-                default -> 3600e9;
-            };
-            pos = m.end();
-        }
-        Duration d = Duration.ofNanos(Math.round(nanos));
-        return negative ? d.negated() : d;
-    }
-
-    private static IllegalArgumentException badDuration(String text, String name) {
-        return new IllegalArgumentException("invalid value \"" + text + "\" for flag -" + name + ": time: invalid duration \"" + text + "\"");
+        return GoFlagSyntax.parseDuration(text, name);
     }
 }
