@@ -1,6 +1,7 @@
 package io.jderper;
 
 import io.jderper.config.DerperFlags;
+import io.jderper.load.LoadTool;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -11,6 +12,15 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class JderperApplication {
 
     public static void main(String[] args) {
+        // Tool modes share the jar but never start Spring: they must run before derper flag translation.
+        if (args.length > 0) {
+            String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+            switch (args[0]) {
+                case "load" -> System.exit(LoadTool.run(rest));
+                default -> {
+                }
+            }
+        }
         DerperFlags.Translation flags;
         try {
             flags = DerperFlags.translate(args);
