@@ -21,6 +21,7 @@ public class JderperApplication {
                 }
             }
         }
+        relayDefaults();
         DerperFlags.Translation flags;
         try {
             flags = DerperFlags.translate(args);
@@ -37,5 +38,22 @@ public class JderperApplication {
         app.run(flags.springArgs().toArray(String[]::new));
         var log = LoggerFactory.getLogger(JderperApplication.class);
         flags.warnings().forEach(log::warn);
+    }
+
+    /**
+     * Runtime settings that suit a relay, applied only where the operator set nothing (-D wins); see
+     * docs/performance.md. Must run before Netty and Reactor Netty read them.
+     */
+    static void relayDefaults() {
+        // Netty's default leak detection records a stack trace for a sample of buffers, on the packet path.
+        defaultProperty("io.netty.leakDetection.level", "disabled");
+        // Reactor Netty starts at least 4 event loops; on fewer cores the extra loops only add cross-thread wake-ups.
+        defaultProperty("reactor.netty.ioWorkerCount", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    }
+
+    private static void defaultProperty(String name, String value) {
+        if (System.getProperty(name) == null) {
+            System.setProperty(name, value);
+        }
     }
 }

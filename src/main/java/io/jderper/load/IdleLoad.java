@@ -50,6 +50,10 @@ final class IdleLoad {
             }
         };
         List<EventLoop> loops = clients.loops();
+        if (o.idleWarmup() > 0) {
+            warmUp(o.idleWarmup(), loops);
+            json.put("idle_warmup", o.idleWarmup());
+        }
         // Keys first, so that the set-up span measures the server rather than the tool's key generation.
         List<NodePrivateKey> keys = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -116,6 +120,20 @@ final class IdleLoad {
             }
         }
         return json;
+    }
+
+    /** Opens and closes {@code count} connections so the measured part sees a server past its JIT warm-up. */
+    private void warmUp(int count, List<EventLoop> loops) throws InterruptedException {
+        FrameListener quiet = (c, f) -> {
+        };
+        List<CompletableFuture<DerpClient>> futures = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            futures.add(clients.connect(NodePrivateKey.generate(), quiet, loops.get(i % loops.size())));
+        }
+        clients.awaitAll(futures, Duration.ofSeconds(120));
+        clients.closeAll(Duration.ofSeconds(30));
+        err.printf(Locale.ROOT, "load: warm-up of %d connections done%n", count);
+        Thread.sleep(1000);
     }
 
     private boolean progressDue(long now, long last) {

@@ -20,11 +20,13 @@ import java.util.Locale;
  * @param threads             client event loop threads
  * @param serverPid           server process to read CPU time and RSS of, or 0
  * @param connectConcurrency  idle mode: handshakes in flight at once
+ * @param idleWarmup          idle mode: connections opened and closed before measuring (JIT, pools)
  * @param progress            interval of the progress line on stderr; zero disables it
  * @param allowRemote         permits a non-loopback target (off: the tool refuses to load anything but this host)
  */
 record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Duration duration, Duration warmup,
-                   int threads, long serverPid, int connectConcurrency, Duration progress, boolean allowRemote) {
+                   int threads, long serverPid, int connectConcurrency, int idleWarmup, Duration progress,
+                   boolean allowRemote) {
 
     static final int MIN_SIZE = PacketStamp.LENGTH;
     static final int MAX_SIZE = 64 << 10;
@@ -42,6 +44,7 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
               --warmup D                  unmeasured traffic before the window (default 2s)
               --idle N                    idle mode: open N connections and hold them for --duration
               --connect-concurrency N     idle mode: handshakes in flight (default 64)
+              --idle-warmup N             idle mode: open and close N connections first (default 0)
               --threads N                 client event loop threads (default 2)
               --server-pid PID            report the server's CPU seconds and RSS from /proc
               --progress D                progress line interval on stderr, 0 = off (default 1s)
@@ -64,6 +67,7 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
         int threads = 2;
         long pid = 0;
         int concurrency = 64;
+        int idleWarmup = 0;
         Duration progress = Duration.ofSeconds(1);
         boolean allowRemote = false;
         for (int i = 0; i < args.length; i++) {
@@ -102,6 +106,7 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
                 case "threads" -> threads = intIn(name, value, 1, 64);
                 case "server-pid" -> pid = intIn(name, value, 0, Integer.MAX_VALUE);
                 case "connect-concurrency" -> concurrency = intIn(name, value, 1, 4096);
+                case "idle-warmup" -> idleWarmup = intIn(name, value, 0, MAX_IDLE);
                 case "progress" -> progress = durationIn(name, value, Duration.ZERO);
                 default -> throw new IllegalArgumentException("unknown option --" + name);
             }
@@ -116,8 +121,8 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
         if (!allowRemote && !isLoopback(url.getHost())) {
             throw new IllegalArgumentException("--url " + url.getHost() + " is not a loopback address (add --allow-remote)");
         }
-        return new LoadOptions(url, pairs, idle, size, rate, duration, warmup, threads, pid, concurrency, progress,
-                allowRemote);
+        return new LoadOptions(url, pairs, idle, size, rate, duration, warmup, threads, pid, concurrency, idleWarmup,
+                progress, allowRemote);
     }
 
     private static boolean isLoopback(String host) {

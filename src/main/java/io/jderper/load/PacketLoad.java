@@ -110,7 +110,8 @@ final class PacketLoad {
                 }
                 if (!mine.isEmpty()) {
                     Pacer pacer = new Pacer(mine, perNano, w.end());
-                    pacers.add(loop.scheduleAtFixedRate(pacer, t0 - System.nanoTime(), TICK_NANOS, TimeUnit.NANOSECONDS));
+                    pacers.add(loop.scheduleAtFixedRate(pacer, Math.max(0, t0 - System.nanoTime()), TICK_NANOS,
+                            TimeUnit.NANOSECONDS));
                 }
             }
         } else {

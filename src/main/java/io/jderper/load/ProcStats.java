@@ -8,8 +8,15 @@ import java.util.concurrent.TimeUnit;
 /** CPU time and resident memory of a process, from Linux's {@code /proc}. */
 final class ProcStats {
 
-    /** @param cpuSeconds user + system time, all threads (including exited ones); @param rssKiB VmRSS */
-    record Sample(double cpuSeconds, long rssKiB, long threads) {
+    /**
+     * @param userSeconds   user time of all threads, exited ones included
+     * @param systemSeconds kernel time, likewise (on a relay most of it is socket reads and writes)
+     * @param rssKiB        VmRSS
+     */
+    record Sample(double userSeconds, double systemSeconds, long rssKiB, long threads) {
+        double cpuSeconds() {
+            return userSeconds + systemSeconds;
+        }
     }
 
     private static final long CLOCK_TICKS = clockTicks();
@@ -31,7 +38,7 @@ final class ProcStats {
                 rss = Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
             }
         }
-        return new Sample((utime + stime) / (double) CLOCK_TICKS, rss, threads);
+        return new Sample(utime / (double) CLOCK_TICKS, stime / (double) CLOCK_TICKS, rss, threads);
     }
 
     static Sample self() {

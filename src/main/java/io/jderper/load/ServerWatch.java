@@ -72,6 +72,8 @@ final class ServerWatch {
             }
             double cpu = cpuSeconds();
             json.put("server_cpu_s", cpu)
+                    .put("server_user_s", end.userSeconds() - start.userSeconds())
+                    .put("server_sys_s", end.systemSeconds() - start.systemSeconds())
                     .put("server_cpu_cores", cpu / ((endNanos - startNanos) / 1e9))
                     .put("server_rss_kib_before", (first == null ? start : first).rssKiB())
                     .put("server_rss_kib_after", end.rssKiB())
