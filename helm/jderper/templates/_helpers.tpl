@@ -145,7 +145,7 @@ string would not bind to a Path or URI property). Argument: a map. Output: YAML.
 {{- if include "jderper.meshEnabled" . -}}
 {{- $_ := set $mesh "key-file" (printf "%s/mesh.key" $paths.meshKey) -}}
 {{- $_ := set $mesh "dial-port" (int .Values.ports.https) -}}
-{{- $discovery := default "dns" (index $mesh "discovery") -}}
+{{- $discovery := default "static" (index $mesh "discovery") -}}
 {{- if eq $discovery "dns" -}}
 {{- if not (index $mesh "dns-name") -}}
 {{- $_ := set $mesh "dns-name" (include "jderper.headlessFqdn" .) -}}

@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.ConfigurableApplicationContext;
 
 @SpringBootApplication
 @ConfigurationPropertiesScan
@@ -34,10 +35,19 @@ public class JderperApplication {
             System.out.println(Version.current());
             return;
         }
-        SpringApplication app = new SpringApplication(JderperApplication.class);
-        app.run(flags.springArgs().toArray(String[]::new));
-        var log = LoggerFactory.getLogger(JderperApplication.class);
-        flags.warnings().forEach(log::warn);
+        start(flags);
+    }
+
+    /** Starts the server from a derper-style (or Spring-style) command line; used by tests and tools too. */
+    public static ConfigurableApplicationContext start(String... args) {
+        return start(DerperFlags.translate(args));
+    }
+
+    private static ConfigurableApplicationContext start(DerperFlags.Translation flags) {
+        ConfigurableApplicationContext context = new SpringApplication(JderperApplication.class)
+                .run(flags.springArgs().toArray(String[]::new));
+        flags.warnings().forEach(LoggerFactory.getLogger(JderperApplication.class)::warn);
+        return context;
     }
 
     /**

@@ -152,7 +152,11 @@ public final class DerpClient {
         }, options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(f -> {
             if (!connected.isDone()) {
-                connected.completeExceptionally(new java.io.IOException("connection closed during the DERP handshake"));
+                // A failed TLS handshake closes the channel before its exception travels the pipeline: report that cause.
+                SslHandler ssl = channel.pipeline().get(SslHandler.class);
+                Throwable tlsFailure = ssl != null && ssl.handshakeFuture().isDone() ? ssl.handshakeFuture().cause() : null;
+                connected.completeExceptionally(tlsFailure != null ? tlsFailure
+                        : new java.io.IOException("connection closed during the DERP handshake"));
             }
             pendingPings.values().forEach(p -> p.completeExceptionally(new java.io.IOException("connection closed")));
         });
@@ -179,7 +183,9 @@ public final class DerpClient {
             req.append("Upgrade: DERP\r\n\r\n");
             ByteBuf out = ctx.alloc().buffer().writeBytes(req.toString().getBytes(StandardCharsets.US_ASCII));
             if (options.fastStart()) {
-                out.writeBytes(clientInfoFrame(options.knownServerKey()));
+                ByteBuf clientInfo = clientInfoFrame(options.knownServerKey());
+                out.writeBytes(clientInfo);
+                clientInfo.release();
                 ctx.pipeline().remove(this);
             } else {
                 ctx.pipeline().replace(this, "derp.upgrade-response", new UpgradeResponseDecoder());

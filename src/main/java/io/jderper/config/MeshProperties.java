@@ -18,6 +18,8 @@ import java.util.List;
  * @param dnsRefresh  how often dns discovery resolves
  * @param dialPort    port to dial siblings on when an entry carries none (443 as the original; 0 = the main listener's)
  * @param tls         whether links to siblings use https (the original always does)
+ * @param caFile      PEM file of the CA certificates sibling certificates must chain to, instead of the system CAs
+ *                    (unset = the system CAs, as the original)
  */
 @ConfigurationProperties("derper.mesh")
 public record MeshProperties(
@@ -28,7 +30,8 @@ public record MeshProperties(
         @DefaultValue("") String dnsName,
         @DefaultValue("30s") Duration dnsRefresh,
         @DefaultValue("443") int dialPort,
-        @DefaultValue("true") boolean tls) {
+        @DefaultValue("true") boolean tls,
+        Path caFile) {
 
     public MeshProperties {
         if (!discovery.equals("static") && !discovery.equals("dns")) {

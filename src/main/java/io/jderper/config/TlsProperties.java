@@ -5,6 +5,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * TLS on the main listener ({@code derper.tls.*}). TLS is on when the listen port is 443 or the mode is
@@ -13,16 +14,22 @@ import java.nio.file.Path;
  * @param mode    {@code -certmode}: manual, letsencrypt or gcp
  * @param certDir {@code -certdir}
  * @param acme    ACME settings for letsencrypt/gcp
+ * @param reloadInterval how often manual-mode certificate files are checked for changes (not in the original,
+ *                       which needs a restart); 0 disables
  */
 @ConfigurationProperties("derper.tls")
 public record TlsProperties(
         @DefaultValue("letsencrypt") String mode,
         Path certDir,
-        @DefaultValue Acme acme) {
+        @DefaultValue Acme acme,
+        @DefaultValue("5s") Duration reloadInterval) {
 
     public TlsProperties {
         if (!mode.equals("manual") && !mode.equals("letsencrypt") && !mode.equals("gcp")) {
             throw new IllegalArgumentException("derper.tls.mode must be manual, letsencrypt or gcp; got '" + mode + "'");
+        }
+        if (reloadInterval != null && reloadInterval.isNegative()) {
+            throw new IllegalArgumentException("derper.tls.reload-interval must not be negative");
         }
     }
 
@@ -32,13 +39,15 @@ public record TlsProperties(
      * @param eabKey       {@code -acme-eab-key}
      * @param ipCerts      {@code -acme-ip-certs}
      * @param directoryUrl ACME directory; empty = Let's Encrypt production (or Google for gcp)
+     * @param directoryCa  PEM file of extra CA certificates trusted for the directory's HTTPS (private ACME CAs)
      */
     public record Acme(
             @DefaultValue("") String email,
             @DefaultValue("") String eabKid,
             @DefaultValue("") String eabKey,
             @DefaultValue("false") boolean ipCerts,
-            URI directoryUrl) {
+            URI directoryUrl,
+            Path directoryCa) {
     }
 
     /** The original's rule: TLS when the port is 443 or the cert mode is manual; dev mode never. */

@@ -109,9 +109,9 @@ public final class DerpServer implements SmartLifecycle {
                 .description("clients refused by admission").tag("reason", r).register(meterRegistry)).increment();
     }
 
-    /** False once shutdown began: the HTTP layer answers new upgrades with 503. */
+    /** False when the relay is disabled ({@code -derp=false}: 404) or once shutdown began (503). */
     public boolean acceptingConnections() {
-        return accepting && running;
+        return accepting && running && relayProperties.enabled();
     }
 
     /**

@@ -110,8 +110,9 @@ class ChartPropertiesTest {
             }
             case "meshed" -> {
                 assertThat(core.hostname()).isEqualTo(FULLNAME + "-1.derp.ci.example.com");
-                assertThat(mesh.discovery()).isEqualTo("dns");
-                assertThat(mesh.dnsName()).isEqualTo(FULLNAME + "-headless." + NAMESPACE + ".svc.cluster.local");
+                assertThat(mesh.discovery()).isEqualTo("static");
+                assertThat(mesh.with()).hasSize(3)
+                        .allMatch(e -> e.endsWith("." + FULLNAME + "-headless." + NAMESPACE + ".svc.cluster.local"));
                 assertThat(mesh.keyFile()).isEqualTo(Path.of("/etc/jderper/mesh/mesh.key"));
                 assertThat(mesh.dialPort()).isEqualTo(443);
             }

@@ -204,10 +204,11 @@ class HelmChartTest {
         }
 
         @Test
-        void meshDiscoversSiblingsThroughTheHeadlessService() {
+        void meshListsEveryPodByPublicNameDialledThroughTheHeadlessService() {
             Map<String, Object> mesh = mapAt(m.applicationConfig(), "derper.mesh");
-            assertThat(mesh).containsEntry("discovery", "dns").containsEntry("dns-name", HEADLESS_FQDN)
-                    .containsEntry("dial-port", 443);
+            assertThat(mesh).containsEntry("discovery", "static").containsEntry("dial-port", 443).doesNotContainKey("dns-name");
+            assertThat(list(mesh.get("with"))).hasSize(3).allSatisfy(e -> assertThat(String.valueOf(e))
+                    .contains(".derp.ci.example.com/" + FULLNAME + "-").endsWith("." + HEADLESS_FQDN));
             Map<String, Object> headless = m.one("Service", HEADLESS);
             assertThat(stringAt(headless, "metadata.name") + "." + NAMESPACE + ".svc.cluster.local").isEqualTo(HEADLESS_FQDN);
             assertThat(at(headless, "spec.publishNotReadyAddresses")).isEqualTo(true);
@@ -262,15 +263,18 @@ class HelmChartTest {
     @Test
     void meshTurnsOnByItselfWithMoreThanOneReplica() {
         Manifests m = HelmChart.render(work, Map.of("replicaCount", 2));
-        assertThat(mapAt(m.applicationConfig(), "derper.mesh")).containsEntry("discovery", "dns")
-                .containsEntry("dns-name", HEADLESS_FQDN);
+        assertThat(mapAt(m.applicationConfig(), "derper.mesh")).containsEntry("discovery", "static");
+        assertThat(list(mapAt(m.applicationConfig(), "derper.mesh").get("with"))).hasSize(2);
         assertThat(m.all("Secret")).hasSize(1);
     }
 
     @Test
-    void anExplicitDnsNameIsKept() {
+    void dnsDiscoveryDefaultsToTheHeadlessServiceAndKeepsAnExplicitName() {
+        Manifests dns = HelmChart.render(work, Map.of("replicaCount", 2, "derper", Map.of("mesh", Map.of("discovery", "dns"))));
+        assertThat(mapAt(dns.applicationConfig(), "derper.mesh")).containsEntry("discovery", "dns")
+                .containsEntry("dns-name", HEADLESS_FQDN);
         Manifests m = HelmChart.render(work, Map.of("replicaCount", 2,
-                "derper", Map.of("mesh", Map.of("dns-name", "derp-region.other.svc.cluster.local"))));
+                "derper", Map.of("mesh", Map.of("discovery", "dns", "dns-name", "derp-region.other.svc.cluster.local"))));
         assertThat(mapAt(m.applicationConfig(), "derper.mesh"))
                 .containsEntry("dns-name", "derp-region.other.svc.cluster.local");
     }

@@ -78,7 +78,7 @@ public final class TestClient implements FrameListener, AutoCloseable {
         return p;
     }
 
-    /** Waits for the first frame matching {@code match}, skipping others. */
+    /** Waits for the first frame matching {@code match}, skipping others (KeepAlives included). */
     @SuppressWarnings("unchecked")
     public <T> T await(Class<T> type, Predicate<T> match, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -1,0 +1,33 @@
+package io.jderper.mesh;
+
+import io.jderper.config.DerperProperties;
+import io.jderper.config.MeshProperties;
+import io.jderper.server.DerpServer;
+import io.jderper.server.DerpServerConfiguration;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+/** Wires the region mesh: the link manager, its metrics and its health component ({@code mesh}). */
+@Configuration(proxyBeanMethods = false)
+public class MeshConfiguration {
+
+    @Bean
+    MeshMetrics meshMetrics() {
+        return new MeshMetrics();
+    }
+
+    @Bean
+    RegionMesh regionMesh(MeshProperties mesh, DerperProperties core, DerpServer server,
+                          DerpServerConfiguration.MeshKeyHolder meshKey, MeshMetrics metrics,
+                          ObjectProvider<SiblingResolver> resolver, Environment environment) {
+        return new RegionMesh(mesh, core, server, meshKey.key(), metrics, resolver.getIfAvailable(),
+                () -> environment.getProperty("local.server.port", Integer.class, core.listenAddress().port()));
+    }
+
+    @Bean
+    MeshHealthIndicator meshHealthIndicator(RegionMesh mesh) {
+        return new MeshHealthIndicator(mesh);
+    }
+}

@@ -1,0 +1,433 @@
+package io.jderper.mesh;
+
+import io.jderper.client.DerpClient;
+import io.jderper.client.DerpClientOptions;
+import io.jderper.client.FrameListener;
+import io.jderper.key.NodePublicKey;
+import io.jderper.protocol.Frame;
+import io.jderper.protocol.FrameType;
+import io.jderper.server.PacketForwarder;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The outgoing link to one sibling: a DERP client with this server's own key and the mesh key that watches the
+ * sibling's connections and carries ForwardPackets to it. Keys the sibling announces are registered with this link as
+ * their forwarder; when the link breaks they are all withdrawn (local receivers hear PeerGone) and the link reconnects
+ * after a delay. Every state change runs on the link's one event loop; {@link #forward} may run on any thread.
+ */
+final class MeshLink implements PacketForwarder {
+    private static final Logger log = LoggerFactory.getLogger(MeshLink.class);
+
+    enum State {
+        /** Dialling, in the handshake, or waiting for the sibling's first PeerPresent. */
+        CONNECTING,
+        /** Watching the sibling: its snapshot arrived. */
+        UP,
+        /** Waiting before the next attempt. */
+        RETRY_WAIT,
+        /** The entry turned out to be this server itself; the link stays idle. */
+        SELF,
+        STOPPED
+    }
+
+    private final SiblingTarget target;
+    private final LinkEnvironment env;
+    private final EventLoop loop;
+
+    /** The link's channel while it is up, for the forward path. */
+    private volatile Channel channel;
+    private volatile State state = State.CONNECTING;
+    private volatile Instant since = Instant.now();
+    private volatile NodePublicKey siblingKey;
+    private volatile String lastError;
+    private volatile int learnedCount;
+
+    // Confined to the loop.
+    private final Set<NodePublicKey> learned = new HashSet<>();
+    private Session session;
+    private ScheduledFuture<?> retry;
+    private int failures;
+    private boolean stopped;
+
+    MeshLink(SiblingTarget target, LinkEnvironment env, EventLoop loop) {
+        this.target = target;
+        this.env = env;
+        this.loop = loop;
+    }
+
+    SiblingTarget target() {
+        return target;
+    }
+
+    State state() {
+        return state;
+    }
+
+    void start() {
+        onLoop(this::connect);
+    }
+
+    /** Closes the link for good and withdraws everything learned through it. */
+    CompletableFuture<Void> stop() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        onLoop(() -> {
+            stopped = true;
+            if (retry != null) {
+                retry.cancel(false);
+            }
+            Session s = session;
+            session = null;
+            channel = null;
+            withdrawAll();
+            setState(State.STOPPED, null);
+            if (s != null && s.client != null) {
+                s.client.close().addListener(f -> done.complete(null));
+            } else {
+                done.complete(null);
+            }
+        });
+        return done;
+    }
+
+    /** Drops the current connection as if the network broke; the link reconnects (tests). */
+    void breakConnection() {
+        onLoop(() -> {
+            Session s = session;
+            if (s != null && s.client != null) {
+                s.client.close();
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- connecting
+
+    private void connect() {
+        if (stopped) {
+            return;
+        }
+        retry = null;
+        Session s = new Session();
+        session = s;
+        setState(State.CONNECTING, lastError);
+        dialAddress().whenComplete((address, error) -> onLoop(() -> {
+            if (s != session) {
+                return;
+            }
+            if (error != null) {
+                s.end("cannot resolve " + target.hostToDial() + ": " + rootMessage(error));
+                return;
+            }
+            DerpClientOptions options = DerpClientOptions.defaults()
+                    .withMeshKey(env.meshKey())
+                    .withDialAddress(address)
+                    .withConnectTimeout(env.connectTimeout());
+            if (target.tls()) {
+                SslContext ssl = target.urlHostIsAddress() ? env.addressTls() : env.hostTls();
+                options = options.withSslContext(ssl);
+            }
+            DerpClient.connect(target.url(), env.serverKey(), options, s, loop)
+                    .whenComplete((client, failure) -> onLoop(() -> {
+                        if (failure != null) {
+                            s.end(rootMessage(failure));
+                        } else {
+                            s.connected(client);
+                        }
+                    }));
+        }));
+    }
+
+    private CompletableFuture<InetSocketAddress> dialAddress() {
+        String host = target.hostToDial();
+        if (SiblingTarget.isAddressLiteral(host)) {
+            try {
+                // A literal: no lookup happens.
+                return CompletableFuture.completedFuture(new InetSocketAddress(InetAddress.getByName(host), target.port()));
+            } catch (java.net.UnknownHostException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return env.resolver().resolve(host).thenApply(addresses -> {
+            if (addresses.isEmpty()) {
+                throw new IllegalStateException("no addresses");
+            }
+            return new InetSocketAddress(addresses.get(0), target.port());
+        });
+    }
+
+    /** One connection attempt and, if it succeeds, the connection's lifetime. */
+    private final class Session implements FrameListener {
+        DerpClient client;
+        private boolean ended;
+        private boolean up;
+        private boolean sawPresent;
+
+        void connected(DerpClient c) {
+            client = c;
+            if (ended || session != this || stopped || !c.isOpen()) {
+                c.close();
+                end("connection closed during the handshake");
+                return;
+            }
+            if (c.serverKey().equals(env.serverPublicKey())) {
+                log.info("mesh {}: this is our own server; ignoring the entry", target.name());
+                ended = true;
+                siblingKey = c.serverKey();
+                setState(State.SELF, null);
+                c.close();
+                return;
+            }
+            Channel ch = c.channel();
+            ch.config().setWriteBufferWaterMark(env.writeBufferWaterMark());
+            ch.pipeline().addFirst("mesh.idle", new IdleStateHandler(env.readIdle().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+            ch.pipeline().addLast("mesh.guard", new LinkGuard());
+            ch.pipeline().addLast("mesh.flush", new FlushConsolidationHandler(256, true));
+            up = true;
+            siblingKey = c.serverKey();
+            env.metrics().connects.increment();
+            channel = ch;
+            // UP waits for the first PeerPresent: the snapshot always holds our own connection, so it proves that
+            // the sibling accepted WatchConns (and with it our mesh key).
+            c.watchConns();
+        }
+
+        @Override
+        public void onFrame(DerpClient c, Frame frame) {
+            if (ended || session != this) {
+                return;
+            }
+            if (frame instanceof Frame.PeerPresent p) {
+                if (!sawPresent) {
+                    sawPresent = true;
+                    failures = 0;
+                    setState(State.UP, null);
+                    log.info("mesh {}: linked to {}", target.name(), c.serverKey().shortString());
+                }
+                if (learned.add(p.peer())) {
+                    learnedCount = learned.size();
+                    env.registry().addForwarder(p.peer(), MeshLink.this);
+                }
+            } else if (frame instanceof Frame.PeerGone g) {
+                if (learned.remove(g.peer())) {
+                    learnedCount = learned.size();
+                }
+                // Every PeerGone withdraws the key, as the original does; the registry counts removals of a
+                // forwarder it did not have.
+                env.registry().removeForwarder(g.peer(), MeshLink.this);
+            } else if (frame instanceof Frame.Restarting r) {
+                log.info("mesh {}: sibling is restarting (reconnect in {} ms)", target.name(), r.reconnectInMillis());
+            }
+        }
+
+        @Override
+        public void onClose(DerpClient c, Throwable cause) {
+            onLoop(() -> end(cause == null ? "connection closed" : rootMessage(cause)));
+        }
+
+        /** Ends this attempt once: withdraws what it learned and schedules the next attempt. */
+        void end(String why) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            if (session != this || stopped) {
+                return;
+            }
+            channel = null;
+            withdrawAll();
+            String error = why;
+            if (up && !sawPresent) {
+                // A watcher's snapshot always holds the watcher's own connection, so silence means WatchConns was refused.
+                error = "sibling closed the link before sending any PeerPresent; its mesh key probably differs";
+                log.warn("mesh {}: {}", target.name(), error);
+            } else if (up) {
+                log.info("mesh {}: link lost ({}); reconnecting", target.name(), why);
+            } else {
+                env.metrics().connectFailures.increment();
+                log.debug("mesh {}: connect failed: {}", target.name(), why);
+            }
+            failures++;
+            Duration delay = env.retry().delay(failures);
+            setState(State.RETRY_WAIT, error);
+            retry = loop.schedule(MeshLink.this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Removes this link as forwarder of every key it learned (MeshConnBroke in the original). */
+    private void withdrawAll() {
+        if (learned.isEmpty()) {
+            return;
+        }
+        List<NodePublicKey> keys = new ArrayList<>(learned);
+        learned.clear();
+        learnedCount = 0;
+        for (NodePublicKey k : keys) {
+            env.registry().removeForwarder(k, this);
+        }
+    }
+
+    /**
+     * Closes the link when it drops reads for too long (the sibling sends KeepAlives every minute) or when its outbound
+     * buffer stays over the bound for the stall limit (the original closes a link whose forward write takes 5 s).
+     */
+    private final class LinkGuard extends ChannelDuplexHandler {
+        private int epoch;
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof IdleStateEvent) {
+                log.info("mesh {}: nothing received for {}; closing the link", target.name(), env.readIdle());
+                ctx.close();
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+            int e = ++epoch;
+            if (!ctx.channel().isWritable()) {
+                ctx.executor().schedule(() -> {
+                    if (epoch == e && !ctx.channel().isWritable() && ctx.channel().isActive()) {
+                        env.metrics().stalls.increment();
+                        log.warn("mesh {}: forwarding stalled for {}; closing the link", target.name(), env.stallLimit());
+                        ctx.close();
+                    }
+                }, env.stallLimit().toMillis(), TimeUnit.MILLISECONDS);
+            }
+            super.channelWritabilityChanged(ctx);
+        }
+    }
+
+    // ---------------------------------------------------------------- forwarding (any thread)
+
+    /** Writes the packet to the sibling without copying it, or drops and counts it when the link cannot take it now. */
+    @Override
+    public void forward(NodePublicKey src, ByteBuf sendPacketFrame) {
+        Channel ch = channel;
+        if (ch == null) {
+            env.metrics().droppedLinkDown.increment();
+            sendPacketFrame.release();
+            return;
+        }
+        if (!ch.isWritable()) {
+            env.metrics().droppedBackpressure.increment();
+            sendPacketFrame.release();
+            return;
+        }
+        int packetBytes = sendPacketFrame.readableBytes() - FrameType.HEADER_LENGTH - FrameType.KEY_LENGTH;
+        ByteBuf out = toForwardPacket(ch.alloc(), src, sendPacketFrame);
+        env.metrics().bytesForwardedOut.add(packetBytes);
+        // A closed channel releases the message and the void promise reports to the pipeline, which closes the link.
+        ch.writeAndFlush(out, ch.voidPromise());
+    }
+
+    /**
+     * SendPacket {@code 04 len dst packet} becomes ForwardPacket {@code 0a len+32 src dst packet}: a 37-byte head in
+     * front of the received frame's bytes from the destination key on. Takes ownership of {@code sendPacketFrame}.
+     */
+    static ByteBuf toForwardPacket(ByteBufAllocator alloc, NodePublicKey src, ByteBuf sendPacketFrame) {
+        int start = sendPacketFrame.readerIndex();
+        int body = sendPacketFrame.readableBytes() - FrameType.HEADER_LENGTH;
+        ByteBuf head = alloc.directBuffer(FrameType.HEADER_LENGTH + FrameType.KEY_LENGTH);
+        head.writeByte(FrameType.FORWARD_PACKET).writeInt(body + FrameType.KEY_LENGTH);
+        src.writeTo(head);
+        sendPacketFrame.readerIndex(start + FrameType.HEADER_LENGTH);
+        CompositeByteBuf out = alloc.compositeDirectBuffer(2);
+        out.addComponents(true, head, sendPacketFrame);
+        return out;
+    }
+
+    @Override
+    public String describe() {
+        return "mesh link to " + target.name();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    // ---------------------------------------------------------------- status
+
+    record Status(String name, String url, State state, Instant since, String sibling, int peers, String lastError) {
+    }
+
+    Status status() {
+        NodePublicKey k = siblingKey;
+        return new Status(target.name(), target.url().toString(), state, since, k == null ? null : k.toString(),
+                learnedCount, lastError);
+    }
+
+    /** Test hook: the set of keys learned from this link, read on its loop. */
+    CompletableFuture<Set<NodePublicKey>> learnedKeys() {
+        CompletableFuture<Set<NodePublicKey>> f = new CompletableFuture<>();
+        onLoop(() -> f.complete(Set.copyOf(learned)));
+        return f;
+    }
+
+    private void setState(State s, String error) {
+        state = s;
+        lastError = error;
+        since = Instant.now();
+    }
+
+    private void onLoop(Runnable r) {
+        if (loop.inEventLoop()) {
+            r.run();
+        } else {
+            loop.execute(r);
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c && (c instanceof java.util.concurrent.CompletionException
+                || c instanceof java.util.concurrent.ExecutionException)) {
+            c = c.getCause();
+        }
+        return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
+    }
+
+    /** Retry delays: the original waits 5 s between attempts; repeated failures stretch that a little, with jitter. */
+    record RetryPolicy(Duration first, Duration max) {
+        Duration delay(int failures) {
+            double base = first.toMillis() * Math.pow(1.25, Math.max(0, failures - 1));
+            long capped = (long) Math.min(base, max.toMillis());
+            return Duration.ofMillis(capped + ThreadLocalRandom.current().nextLong(capped / 10 + 1));
+        }
+    }
+
+    /** What every link of a server shares. */
+    record LinkEnvironment(io.jderper.key.NodePrivateKey serverKey, NodePublicKey serverPublicKey,
+                           io.jderper.key.MeshKey meshKey, io.jderper.server.ClientRegistry registry, MeshMetrics metrics,
+                           SiblingResolver resolver, SslContext hostTls, SslContext addressTls, RetryPolicy retry,
+                           Duration connectTimeout, Duration readIdle, Duration stallLimit,
+                           WriteBufferWaterMark writeBufferWaterMark) {
+    }
+}

@@ -1,0 +1,95 @@
+package io.jderper.tls;
+
+import io.jderper.client.DerpClientOptions;
+import io.jderper.server.ServerIdentity;
+import io.jderper.testsupport.TestClient;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole server in manual TLS mode with an IP host name (C-14 setup): DERP over TLS with the Java client
+ * (C-12: no ALPN), the meta certificate carrying the server's own key (C-11), and the port-80 listener (C-85).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = io.jderper.JderperApplication.class,
+        properties = {
+                "derper.listen=127.0.0.1:0",
+                "derper.tls.mode=manual",
+                "derper.hostname=127.0.0.1",
+                "derper.http.port=0",
+                "derper.stun.port=0",
+                "management.server.port=0",
+                "management.server.address=127.0.0.1",
+        })
+class DerpOverTlsTest {
+    private static final Path DIR;
+
+    static {
+        try {
+            DIR = Files.createTempDirectory("jderper-tls-test");
+        } catch (java.io.IOException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @DynamicPropertySource
+    static void files(DynamicPropertyRegistry registry) {
+        registry.add("derper.key-file", () -> DIR.resolve("derper.key").toString());
+        registry.add("derper.tls.cert-dir", () -> DIR.resolve("certs").toString());
+    }
+
+    @Autowired
+    Environment environment;
+    @Autowired
+    ServerIdentity identity;
+    @Autowired
+    HttpRedirectServer port80;
+
+    private int port() {
+        return Integer.parseInt(environment.getProperty("local.server.port"));
+    }
+
+    @Test
+    void c12_derpUpgradeAndRelayOverTlsWithoutAlpn() throws Exception {
+        SslContext client = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+        URI url = URI.create("https://127.0.0.1:" + port() + "/derp");
+        var options = DerpClientOptions.defaults().withSslContext(client);
+        try (TestClient a = TestClient.connect(url, options); TestClient b = TestClient.connect(url, options)) {
+            assertThat(a.client.serverKey()).isEqualTo(identity.publicKey());
+            a.client.send(b.publicKey(), new byte[] {1, 2, 3}).sync();
+            var got = b.await(TestClient.Packet.class, p -> p.source().equals(a.publicKey()), Duration.ofSeconds(5));
+            assertThat(got.data()).containsExactly(1, 2, 3);
+        }
+    }
+
+    @Test
+    void c11_c14_chainIsLeafPlusMetaCertificateWithTheServerKey() throws Exception {
+        var seen = TlsTestSupport.handshake(port(), null);
+        assertThat(seen.protocol()).isEqualTo("TLSv1.3");
+        assertThat(seen.chain()).hasSize(2);
+        assertThat(seen.chain().get(0).getSubjectAlternativeNames()).containsExactly(java.util.List.of(7, "127.0.0.1"));
+        assertThat(seen.chain().get(1).getSubjectX500Principal().getName())
+                .isEqualTo("CN=derpkey" + HexFormat.of().formatHex(identity.publicKey().toBytes()));
+    }
+
+    @Test
+    void c85_port80ListenerRunsNextToTls() throws Exception {
+        var r = HttpRedirectServerTest.request(port80.port(), "GET", "/derp?x=1", "127.0.0.1");
+        assertThat(r.status()).isEqualTo(302);
+        assertThat(r.header("Location")).isEqualTo("https://127.0.0.1/derp?x=1");
+    }
+}
