@@ -57,8 +57,11 @@ public class JderperApplication {
     static void relayDefaults() {
         // Netty's default leak detection records a stack trace for a sample of buffers, on the packet path.
         defaultProperty("io.netty.leakDetection.level", "disabled");
-        // Reactor Netty starts at least 4 event loops; on fewer cores the extra loops only add cross-thread wake-ups.
-        defaultProperty("reactor.netty.ioWorkerCount", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        // Reactor Netty starts max(cores, 4) event loops. A packet whose two ends sit on different loops costs a
+        // cross-thread hand-off (and a wake-up when that loop sleeps), and the kernel's share of relaying (TCP send
+        // and receive) needs cores too: half the cores as loops measured best (docs/performance.md).
+        defaultProperty("reactor.netty.ioWorkerCount",
+                Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / 2)));
     }
 
     private static void defaultProperty(String name, String value) {

@@ -31,7 +31,7 @@ final class PacketLoad {
     /** Rate mode: how often each loop's pacer looks for due packets. */
     private static final long TICK_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
     /** Rate mode: most packets a sender catches up with in one tick; beyond that they count as not offered. */
-    private static final int MAX_BURST = 64;
+    private static final int MAX_BURST = 8;
     /** Flat-out mode: packets per buffer, and per turn on the event loop before letting others run. */
     private static final int BATCH = 8;
     private static final int TURN = 64;
