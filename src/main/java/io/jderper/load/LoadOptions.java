@@ -36,7 +36,8 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
 
     static final String USAGE = """
             usage: jderper load [options]
-              --url URL                   DERP endpoint (default http://127.0.0.1:3340/derp)
+              --url URL                   DERP endpoint (default http://127.0.0.1:3340/derp); with https:// or
+                                          wss:// the server's certificate is not checked (loopback only)
               --pairs N                   sender->receiver pairs (default 1)
               --size BYTES                packet size, %d..%d (default 1200)
               --rate PKTS                 packets/s per pair; 0 = flat out (default 0)
@@ -51,6 +52,10 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
               --allow-remote              permit a non-loopback target
             Prints one JSON line on stdout at the end.
             """.formatted(MIN_SIZE, MAX_SIZE);
+
+    boolean tls() {
+        return url.getScheme().equalsIgnoreCase("https") || url.getScheme().equalsIgnoreCase("wss");
+    }
 
     boolean idleMode() {
         return idle > 0;
@@ -112,8 +117,8 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
             }
         }
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("ws")) {
-            throw new IllegalArgumentException("--url must be http:// or ws:// (the tool measures the relay, not TLS)");
+        if (!scheme.equals("http") && !scheme.equals("ws") && !scheme.equals("https") && !scheme.equals("wss")) {
+            throw new IllegalArgumentException("--url must be http://, https://, ws:// or wss://");
         }
         if (url.getHost() == null) {
             throw new IllegalArgumentException("--url has no host: " + url);

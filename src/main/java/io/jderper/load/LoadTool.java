@@ -7,7 +7,11 @@ import io.jderper.client.FrameListener;
 import io.jderper.key.NodePrivateKey;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.concurrent.EventExecutor;
+
+import javax.net.ssl.SSLException;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -72,7 +76,7 @@ public final class LoadTool {
     static final class Clients {
         private final LoadOptions o;
         private final EventLoopGroup group;
-        private final DerpClientOptions options = DerpClientOptions.defaults().withConnectTimeout(Duration.ofSeconds(30));
+        private final DerpClientOptions options;
         private final Semaphore inFlight;
         private final ConcurrentLinkedQueue<DerpClient> open = new ConcurrentLinkedQueue<>();
         private volatile String firstError;
@@ -81,6 +85,18 @@ public final class LoadTool {
             this.o = o;
             this.group = group;
             this.inFlight = new Semaphore(o.connectConcurrency());
+            DerpClientOptions opts = DerpClientOptions.defaults().withConnectTimeout(Duration.ofSeconds(30));
+            if (o.tls()) {
+                // Load runs against this host's own server (often a self-signed IP certificate): identity is not the
+                // question being measured.
+                try {
+                    opts = opts.withSslContext(SslContextBuilder.forClient()
+                            .trustManager(InsecureTrustManagerFactory.INSTANCE).build());
+                } catch (SSLException e) {
+                    throw new IllegalStateException("cannot build a TLS client context: " + e.getMessage(), e);
+                }
+            }
+            this.options = opts;
         }
 
         List<EventLoop> loops() {

@@ -95,7 +95,7 @@ class LoadToolTest extends DerpServerTestBase {
         assertThat(LoadTool.run(new String[]{"--duration", "2h"}, o, e)).isEqualTo(2);
         assertThat(LoadTool.run(new String[]{"--bogus", "1"}, o, e)).isEqualTo(2);
         assertThat(LoadTool.run(new String[]{"--url", "http://192.0.2.1/derp"}, o, e)).isEqualTo(2);
-        assertThat(LoadTool.run(new String[]{"--url", "https://127.0.0.1/derp"}, o, e)).isEqualTo(2);
+        assertThat(LoadTool.run(new String[]{"--url", "ftp://127.0.0.1/derp"}, o, e)).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("not a loopback address").contains("usage: jderper load");
     }
 
