@@ -1,6 +1,7 @@
 package io.jderper;
 
 import io.jderper.config.DerperFlags;
+import io.jderper.load.LoadTool;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -12,14 +13,18 @@ import org.springframework.context.ConfigurableApplicationContext;
 public class JderperApplication {
 
     public static void main(String[] args) {
-        // Tool modes run without the relay (and without Spring): the prober and the STUN client.
-        if (args.length > 0 && (args[0].equals("probe") || args[0].equals("stunc"))) {
+        // Tool modes share the jar but never start the relay: they run before derper flag translation.
+        if (args.length > 0) {
             String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-            System.exit(args[0].equals("probe")
-                    ? io.jderper.probe.ProbeCommand.run(rest, System.out, System.err, System::getenv)
-                    : io.jderper.probe.StuncCommand.run(rest, System.out, System.err));
-            return;
+            switch (args[0]) {
+                case "load" -> System.exit(LoadTool.run(rest));
+                case "probe" -> System.exit(io.jderper.probe.ProbeCommand.run(rest, System.out, System.err, System::getenv));
+                case "stunc" -> System.exit(io.jderper.probe.StuncCommand.run(rest, System.out, System.err));
+                default -> {
+                }
+            }
         }
+        relayDefaults();
         DerperFlags.Translation flags;
         try {
             flags = DerperFlags.translate(args);
@@ -45,5 +50,25 @@ public class JderperApplication {
                 .run(flags.springArgs().toArray(String[]::new));
         flags.warnings().forEach(LoggerFactory.getLogger(JderperApplication.class)::warn);
         return context;
+    }
+
+    /**
+     * Runtime settings that suit a relay, applied only where the operator set nothing (-D wins); see
+     * docs/performance.md. Must run before Netty and Reactor Netty read them.
+     */
+    static void relayDefaults() {
+        // Netty's default leak detection records a stack trace for a sample of buffers, on the packet path.
+        defaultProperty("io.netty.leakDetection.level", "disabled");
+        // Reactor Netty starts max(cores, 4) event loops. A packet whose two ends sit on different loops costs a
+        // cross-thread hand-off (and a wake-up when that loop sleeps), and the kernel's share of relaying (TCP send
+        // and receive) needs cores too: half the cores as loops measured best (docs/performance.md).
+        defaultProperty("reactor.netty.ioWorkerCount",
+                Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / 2)));
+    }
+
+    private static void defaultProperty(String name, String value) {
+        if (System.getProperty(name) == null) {
+            System.setProperty(name, value);
+        }
     }
 }

@@ -207,7 +207,14 @@ public final class ClientConnection {
         }
         PacketQueue q = disco ? queue(DISCO_QUEUE) : queue(DATA_QUEUE);
         long now = System.nanoTime();
-        boolean queued = false;
+        boolean queued = q.offer(recvFrame, now);
+        if (!queued && loop.inEventLoop()) {
+            // The sender shares this connection's thread, so the scheduled drain cannot run before the sender's whole
+            // read is processed: one read after a stall can hold more packets than the queue. Write them out now
+            // rather than lose them to a burst; a receiver that really is slow stays unwritable and still drops.
+            drain();
+            queued = q.offer(recvFrame, now);
+        }
         for (int attempt = 0; attempt < 3 && !queued; attempt++) {
             if (q.offer(recvFrame, now)) {
                 queued = true;

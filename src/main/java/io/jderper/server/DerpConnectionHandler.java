@@ -121,6 +121,7 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), new Frame.ServerInfo(box.seal(ServerInfoPayload.CURRENT))), ctx.voidPromise());
         handshakeDeadline.cancel(false);
+        handshakeDeadline = null; // the cancelled task would otherwise live as long as the connection
         server.handshakeCompleted(System.nanoTime() - startedAt);
         phase = Phase.RELAY;
         connection.start();

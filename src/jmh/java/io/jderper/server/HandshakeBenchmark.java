@@ -1,0 +1,59 @@
+package io.jderper.server;
+
+import io.jderper.key.NodePrivateKey;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The DERP part of connection set-up, without TCP and HTTP: install on a channel, ServerKey out, ClientInfo in
+ * (X25519, box open, JSON), registration, ServerInfo out, then close and unregister.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "-Dio.netty.leakDetection.level=disabled")
+public class HandshakeBenchmark {
+    DerpServer server;
+    byte[] clientInfo;
+
+    @Setup
+    public void setup() {
+        server = BenchFixtures.server();
+        ByteBuf b = BenchFixtures.clientInfo(PooledByteBufAllocator.DEFAULT, NodePrivateKey.generate(),
+                server.identity().publicKey());
+        clientInfo = new byte[b.readableBytes()];
+        b.readBytes(clientInfo);
+        b.release();
+    }
+
+    @Benchmark
+    public int handshake() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.pipeline().addLast(BenchFixtures.UPSTREAM, new io.netty.channel.ChannelInboundHandlerAdapter());
+        server.install(ch.pipeline(), BenchFixtures.UPSTREAM, new ConnectionInfo(BenchFixtures.REMOTE, false, false));
+        ch.writeInbound(PooledByteBufAllocator.DEFAULT.directBuffer(clientInfo.length).writeBytes(clientInfo));
+        ch.runPendingTasks();
+        int frames = BenchFixtures.drainOutbound(ch);
+        ch.close();
+        ch.runPendingTasks();
+        if (frames != 2) {
+            throw new IllegalStateException("expected ServerKey and ServerInfo, got " + frames + " frames");
+        }
+        return frames;
+    }
+}

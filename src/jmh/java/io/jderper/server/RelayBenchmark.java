@@ -1,0 +1,73 @@
+package io.jderper.server;
+
+import io.jderper.key.NodePrivateKey;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole relay path without sockets: bytes of {@value #BATCH} SendPacket frames arrive on the sender's channel
+ * (decoder, connection handler, route, destination queue), the receiver's writer drains them as RecvPacket frames.
+ * Per packet; the copy into a fresh pooled buffer stands in for the socket read.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "-Dio.netty.leakDetection.level=disabled")
+public class RelayBenchmark {
+    static final int BATCH = 16;
+
+    @Param({"1200"})
+    int size;
+
+    DerpServer server;
+    EmbeddedChannel sender;
+    EmbeddedChannel receiver;
+    byte[] input;
+
+    @Setup
+    public void setup() {
+        server = BenchFixtures.server();
+        NodePrivateKey a = NodePrivateKey.generate();
+        NodePrivateKey b = NodePrivateKey.generate();
+        sender = BenchFixtures.connected(server, a);
+        receiver = BenchFixtures.connected(server, b);
+        input = BenchFixtures.sendPackets(b.publicKey(), size, BATCH);
+    }
+
+    @TearDown
+    public void tearDown() {
+        sender.finishAndReleaseAll();
+        receiver.finishAndReleaseAll();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int sendToRecv() {
+        ByteBuf in = PooledByteBufAllocator.DEFAULT.directBuffer(input.length).writeBytes(input);
+        sender.writeInbound(in);
+        receiver.runPendingTasks();
+        int out = BenchFixtures.drainOutbound(receiver);
+        if (out != BATCH) {
+            throw new IllegalStateException("relayed " + out + " of " + BATCH);
+        }
+        return out;
+    }
+}
