@@ -86,6 +86,8 @@ final class TlsProbe {
         String hostPort = hostPort(node.hostName(), node.effectiveDerpPort());
         CompletableFuture<X509Certificate[]> handshake = new CompletableFuture<>();
         // A failed connect also fails the TLS handshake ("removed before handshake completed"); the connect error says more.
+        // The flag is set from channelActive, on the event loop and before any handshake byte can arrive, so a handshake
+        // failure is never mistaken for a connect failure however late the caller's connect listener is added.
         java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean();
         Bootstrap b = new Bootstrap().group(ClientEventLoops.shared()).channel(ClientEventLoops.channelClass())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, run.remaining().toMillis())))
@@ -96,6 +98,12 @@ final class TlsProbe {
                         ssl.setHandshakeTimeoutMillis(0);
                         ch.pipeline().addLast(ssl);
                         ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+                                connected.set(true);
+                                ctx.fireChannelActive();
+                            }
+
                             @Override
                             public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
                                 // Reported through the handshake future; nothing to log twice.
@@ -127,9 +135,7 @@ final class TlsProbe {
         run.onEnd(channel::close);
         run.onEnd(() -> handshake.completeExceptionally(new ProbeFailure("timeout")));
         connect.addListener(f -> {
-            if (f.isSuccess()) {
-                connected.set(true);
-            } else {
+            if (!f.isSuccess()) {
                 handshake.completeExceptionally(f.cause());
             }
         });
