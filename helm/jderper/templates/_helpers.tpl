@@ -253,6 +253,11 @@ containers:
       - name: management
         containerPort: {{ .Values.ports.management }}
         protocol: TCP
+      {{- if .Values.derper.probe.enabled }}
+      - name: prober
+        containerPort: {{ regexFind "[0-9]+$" (toString .Values.derper.probe.listen) | int }}
+        protocol: TCP
+      {{- end }}
     startupProbe:
       httpGet:
         path: /actuator/health/liveness
@@ -369,4 +374,70 @@ affinity:
             matchLabels:
               {{- include "jderper.selectorLabels" . | nindent 14 }}
 {{- end }}
+{{- end -}}
+
+{{/* ---- prober (its own Deployment) ---- */}}
+{{- define "jderper.proberName" -}}
+{{- printf "%s-prober" (include "jderper.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Prober pods must not match the nodes' selectors (headless Service, PDB): their own name label. */}}
+{{- define "jderper.proberSelectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-prober" (include "jderper.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "jderper.proberLabels" -}}
+helm.sh/chart: {{ include "jderper.chart" . }}
+{{ include "jderper.proberSelectorLabels" . }}
+app.kubernetes.io/component: prober
+app.kubernetes.io/part-of: {{ include "jderper.name" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{/* "true" or "": whether the nodes serve TLS (port 443 or tls.mode manual), as the application decides. */}}
+{{- define "jderper.tlsOn" -}}
+{{- ternary "true" "" (or (eq (int .Values.ports.https) 443) (eq .Values.derper.tls.mode "manual")) -}}
+{{- end -}}
+
+{{/* "true" or "": whether the prober presents the mesh key. */}}
+{{- define "jderper.proberMeshKey" -}}
+{{- $m := .Values.prober.meshKey.enabled -}}
+{{- if kindIs "bool" $m -}}
+{{- if and $m (not .Values.prober.meshKey.existingSecret) (not (include "jderper.meshEnabled" .)) -}}
+{{- fail "prober.meshKey.enabled=true needs the mesh on (mesh.enabled) or prober.meshKey.existingSecret" -}}
+{{- end -}}
+{{- ternary "true" "" $m -}}
+{{- else if eq (toString $m) "auto" -}}
+{{- ternary "true" "" (or (not (empty (include "jderper.meshEnabled" .))) (not (empty .Values.prober.meshKey.existingSecret))) -}}
+{{- else -}}
+{{- fail (printf "prober.meshKey.enabled must be true, false or auto; got %v" $m) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The DERP map of this release's nodes, as the prober reads it (Tailscale's DERPMap JSON): one region, one node per
+pod with the pod's hostname, its pinned IPv4 when expose.perPod gives one, and the ports when not the defaults.
+*/}}
+{{- define "jderper.proberDerpMap" -}}
+{{- $id := int .Values.prober.region.id -}}
+{{- $nodes := list -}}
+{{- range $i := until (int .Values.replicaCount) -}}
+{{- $n := dict "Name" (printf "%s-%d" (include "jderper.fullname" $) $i) "RegionID" $id "HostName" (include "jderper.podHostname" (dict "root" $ "index" $i)) -}}
+{{- if lt $i (len $.Values.expose.perPod) -}}
+{{- with (index $.Values.expose.perPod $i).loadBalancerIP -}}
+{{- if contains ":" . -}}{{- $_ := set $n "IPv6" . -}}{{- else -}}{{- $_ := set $n "IPv4" . -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if ne (int $.Values.ports.https) 443 -}}{{- $_ := set $n "DERPPort" (int $.Values.ports.https) -}}{{- end -}}
+{{- if not $.Values.derper.stun.enabled -}}
+{{- $_ := set $n "STUNPort" -1 -}}
+{{- else if ne (int $.Values.ports.stun) 3478 -}}
+{{- $_ := set $n "STUNPort" (int $.Values.ports.stun) -}}
+{{- end -}}
+{{- $nodes = append $nodes $n -}}
+{{- end -}}
+{{- $region := dict "RegionID" $id "RegionCode" .Values.prober.region.code "RegionName" .Values.prober.region.name "Nodes" $nodes -}}
+{{- dict "Regions" (dict (toString $id) $region) | toPrettyJson -}}
 {{- end -}}

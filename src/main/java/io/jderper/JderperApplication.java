@@ -13,11 +13,13 @@ import org.springframework.context.ConfigurableApplicationContext;
 public class JderperApplication {
 
     public static void main(String[] args) {
-        // Tool modes share the jar but never start Spring: they must run before derper flag translation.
+        // Tool modes share the jar but never start the relay: they run before derper flag translation.
         if (args.length > 0) {
             String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
             switch (args[0]) {
                 case "load" -> System.exit(LoadTool.run(rest));
+                case "probe" -> System.exit(io.jderper.probe.ProbeCommand.run(rest, System.out, System.err, System::getenv));
+                case "stunc" -> System.exit(io.jderper.probe.StuncCommand.run(rest, System.out, System.err));
                 default -> {
                 }
             }

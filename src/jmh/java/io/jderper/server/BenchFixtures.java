@@ -35,12 +35,14 @@ final class BenchFixtures {
     static RelayProperties relayProperties() {
         return new RelayProperties(true, 32, Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMillis(500),
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), Duration.ZERO);
     }
 
     static RelayContext relayContext(ClientRegistry registry, DerpMetrics metrics) {
-        DistributionSummary batches = DistributionSummary.builder("bench_batches").register(new SimpleMeterRegistry());
-        return new RelayContext(registry, metrics, relayProperties(), batches);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        DistributionSummary batches = DistributionSummary.builder("bench_batches").register(meters);
+        DistributionSummary depths = DistributionSummary.builder("bench_queue_depths").register(meters);
+        return new RelayContext(registry, metrics, relayProperties(), batches, depths);
     }
 
     static DerpServer server() {

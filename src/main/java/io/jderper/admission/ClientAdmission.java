@@ -1,14 +1,17 @@
 package io.jderper.admission;
 
 import io.jderper.key.NodePublicKey;
+import io.jderper.protocol.FrameDecoder;
+import io.netty.channel.Channel;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Decides whether a non-mesh client may register, after its ClientInfo opened and before ServerInfo is sent.
- * Implementations must not block the calling event loop: the decision arrives as a completion stage.
+ * Decides whether a non-mesh client may register, after its ClientInfo opened and before ServerInfo is sent, and
+ * attaches per-connection controls (the receive rate limit) once it has registered. Implementations must not block
+ * the calling event loop: the decision arrives as a completion stage.
  */
 @FunctionalInterface
 public interface ClientAdmission {
@@ -25,4 +28,11 @@ public interface ClientAdmission {
     ClientAdmission ALLOW_ALL = (key, remote) -> CompletableFuture.completedFuture(Decision.ALLOW);
 
     CompletionStage<Decision> admit(NodePublicKey key, InetSocketAddress remote);
+
+    /**
+     * Called on the event loop when an admitted non-mesh connection registers, before the decoder resumes with the
+     * frames that followed ClientInfo. Mesh peers are never passed here (they are exempt from per-client limits).
+     */
+    default void registered(Channel channel, FrameDecoder decoder) {
+    }
 }

@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Translates the original derper's command line ({@code -a :443 -c derper.json …}) into Spring property
@@ -108,10 +106,10 @@ public final class DerperFlags {
             if (flag.kind() == Kind.BOOL) {
                 if (value == null) {
                     value = "true";
-                } else if (!isGoBool(value)) {
+                } else if (!GoFlagSyntax.isBool(value)) {
                     throw new IllegalArgumentException("invalid boolean value \"" + value + "\" for flag -" + name);
                 }
-                value = String.valueOf(parseGoBool(value));
+                value = String.valueOf(GoFlagSyntax.parseBool(value));
             } else if (value == null) {
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException("flag needs an argument: -" + name);
@@ -158,47 +156,9 @@ public final class DerperFlags {
         };
     }
 
-    private static boolean isGoBool(String v) {
-        return switch (v) {
-            case "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False" -> true;
-            default -> false;
-        };
-    }
 
-    private static boolean parseGoBool(String v) {
-        return switch (v) {
-            case "1", "t", "T", "TRUE", "true", "True" -> true;
-            default -> false;
-        };
-    }
 
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|ms|s|m|h)");
-
-    /** Go's {@code time.ParseDuration} for non-negative values ("15s", "1h30m", "0"). */
     static long goDurationToMillis(String text, String flagName) {
-        String s = text.trim();
-        if (s.equals("0")) {
-            return 0;
-        }
-        Matcher m = DURATION_PART.matcher(s.toLowerCase(Locale.ROOT).replace("µ", "u"));
-        double nanos = 0;
-        int pos = 0;
-        String lower = s.toLowerCase(Locale.ROOT).replace("µ", "u");
-        while (pos < lower.length()) {
-            if (!m.find(pos) || m.start() != pos) {
-                throw new IllegalArgumentException("invalid value \"" + text + "\" for flag -" + flagName + ": not a Go duration (e.g. 15s, 10m, 1h30m)");
-            }
-            double n = Double.parseDouble(m.group(1));
-            nanos += n * switch (m.group(2)) {
-                case "ns" -> 1d;
-                case "us" -> 1e3;
-                case "ms" -> 1e6;
-                case "s" -> 1e9;
-                case "m" -> 60e9;
-                default -> 3600e9;
-            };
-            pos = m.end();
-        }
-        return Math.round(nanos / 1e6);
+        return GoFlagSyntax.parseDuration(text, flagName).toMillis();
     }
 }

@@ -7,13 +7,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Socket options and admission rates ({@code derper.limits.*}).
+ * Socket options, admission rates and resource caps ({@code derper.limits.*}).
  *
- * @param tcpKeepaliveTime      {@code -tcp-keepalive-time}
- * @param tcpUserTimeout        {@code -tcp-user-timeout}
- * @param acceptConnectionLimit {@code -accept-connection-limit}: accepted connections per second (TLS listener)
- * @param acceptConnectionBurst {@code -accept-connection-burst}
- * @param rateConfig            {@code -rate-config}: JSON file with per-client receive limits
+ * @param tcpKeepaliveTime         {@code -tcp-keepalive-time}
+ * @param tcpUserTimeout           {@code -tcp-user-timeout}
+ * @param acceptConnectionLimit    {@code -accept-connection-limit}: accepted TCP connections per second on the main
+ *                                 listener (token bucket refill rate); Infinity = unlimited
+ * @param acceptConnectionBurst    {@code -accept-connection-burst}: token bucket size
+ * @param rateConfig               {@code -rate-config}: JSON file with per-client receive limits, reloaded on SIGHUP
+ * @param rateConfigWatch          also reload the rate config when the file (or its directory) changes
+ * @param maxConnections           DERP connections (handshaking or registered) at a time; further upgrades get 503.
+ *                                 0 = unlimited, as in the original
+ * @param maxHttpConnectionsPerIp  connections one client IP may hold open that are not (yet) DERP sessions: TLS
+ *                                 handshakes, HTTP requests, idle keep-alives. 0 = unlimited
+ * @param httpRequestTimeout       time a connection gets for its TLS handshake plus a complete HTTP request, and an
+ *                                 idle keep-alive connection for its next request; DERP sessions are exempt once
+ *                                 upgraded. 0 disables (not recommended)
  */
 @ConfigurationProperties("derper.limits")
 public record LimitsProperties(
@@ -21,5 +30,32 @@ public record LimitsProperties(
         @DefaultValue("15s") Duration tcpUserTimeout,
         @DefaultValue("Infinity") double acceptConnectionLimit,
         @DefaultValue("9223372036854775807") long acceptConnectionBurst,
-        Path rateConfig) {
+        Path rateConfig,
+        @DefaultValue("true") boolean rateConfigWatch,
+        @DefaultValue("0") int maxConnections,
+        @DefaultValue("0") int maxHttpConnectionsPerIp,
+        @DefaultValue("30s") Duration httpRequestTimeout) {
+
+    public LimitsProperties {
+        if (Double.isNaN(acceptConnectionLimit) || acceptConnectionLimit < 0) {
+            throw new IllegalArgumentException("derper.limits.accept-connection-limit must be >= 0 (or Infinity), got "
+                    + acceptConnectionLimit);
+        }
+        if (acceptConnectionBurst < 0) {
+            throw new IllegalArgumentException("derper.limits.accept-connection-burst must be >= 0, got " + acceptConnectionBurst);
+        }
+        if (maxConnections < 0) {
+            throw new IllegalArgumentException("derper.limits.max-connections must be >= 0 (0 = unlimited), got " + maxConnections);
+        }
+        if (maxHttpConnectionsPerIp < 0) {
+            throw new IllegalArgumentException("derper.limits.max-http-connections-per-ip must be >= 0 (0 = unlimited), got "
+                    + maxHttpConnectionsPerIp);
+        }
+        RelayProperties.requireNonNegative(httpRequestTimeout, "derper.limits.http-request-timeout");
+    }
+
+    /** True when the accept limiter can ever refuse a connection. */
+    public boolean acceptLimited() {
+        return acceptConnectionLimit != Double.POSITIVE_INFINITY;
+    }
 }

@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param drainPeriod        graceful shutdown: Restarting frames go out, then connections close spread over this period
  * @param restartReconnectIn advisory delay put in Restarting frames
  * @param restartTryFor      advisory retry window put in Restarting frames
+ * @param readinessGrace     graceful shutdown: time between readiness going down and the first Restarting frame, so
+ *                           load balancers that health-check /actuator/health/readiness stop sending new clients
  */
 @ConfigurationProperties("derper.relay")
 public record RelayProperties(
@@ -29,7 +31,8 @@ public record RelayProperties(
         @DefaultValue("30s") Duration meshWriteTimeout,
         @DefaultValue("10s") Duration drainPeriod,
         @DefaultValue("500ms") Duration restartReconnectIn,
-        @DefaultValue("10s") Duration restartTryFor) {
+        @DefaultValue("10s") Duration restartTryFor,
+        @DefaultValue("0s") Duration readinessGrace) {
 
     public RelayProperties {
         if (sendQueueDepth < 1 || sendQueueDepth > 4096) {
@@ -43,6 +46,7 @@ public record RelayProperties(
         requireNonNegative(drainPeriod, "derper.relay.drain-period");
         requireNonNegative(restartReconnectIn, "derper.relay.restart-reconnect-in");
         requireNonNegative(restartTryFor, "derper.relay.restart-try-for");
+        requireNonNegative(readinessGrace, "derper.relay.readiness-grace");
     }
 
     static void requirePositive(Duration d, String property) {

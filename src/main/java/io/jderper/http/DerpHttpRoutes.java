@@ -3,9 +3,7 @@ package io.jderper.http;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.HomePage;
 import io.jderper.config.RelayProperties;
-import io.jderper.ops.VarzWriter;
 import io.jderper.server.DerpServer;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -22,13 +20,11 @@ import reactor.core.publisher.Mono;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The main listener's plain HTTP endpoints (everything except the DERP upgrade itself, which never reaches WebFlux).
+ * The main listener's plain HTTP endpoints (everything except the DERP upgrade itself, which never reaches WebFlux,
+ * and the {@code /debug/} pages, which io.jderper.ops.DebugRoutes serves).
  * Status codes, bodies and headers follow the original byte for byte where clients or probes look at them.
  */
 @Configuration(proxyBeanMethods = false)
@@ -40,31 +36,24 @@ public class DerpHttpRoutes {
     private final DerperProperties core;
     private final RelayProperties relay;
     private final DerpServer server;
-    private final DebugAccess debugAccess = new DebugAccess(System::getenv);
-    private final Instant started = Instant.now();
+    private final DebugAccess debugAccess;
 
-    public DerpHttpRoutes(DerperProperties core, RelayProperties relay, DerpServer server) {
+    public DerpHttpRoutes(DerperProperties core, RelayProperties relay, DerpServer server, DebugAccess debugAccess) {
         this.core = core;
         this.relay = relay;
         this.server = server;
+        this.debugAccess = debugAccess;
     }
 
     @Bean
     @Order(0)
-    RouterFunction<ServerResponse> derpEndpoints(MeterRegistry meterRegistry) {
-        VarzWriter varz = new VarzWriter(server.metrics(), meterRegistry);
+    RouterFunction<ServerResponse> derpEndpoints() {
         return RouterFunctions.route()
                 .route(RequestPredicates.path("/derp"), this::derpWithoutUpgrade)
                 .route(RequestPredicates.path("/derp/probe").or(RequestPredicates.path("/derp/latency-check")), this::probe)
                 .route(RequestPredicates.path("/generate_204"), this::generate204)
                 .route(RequestPredicates.path("/robots.txt"), r -> ServerResponse.ok()
                         .headers(BrowserHeaders::apply).contentType(TEXT_PLAIN).bodyValue("User-agent: *\nDisallow: /\n"))
-                .route(RequestPredicates.path("/debug"), r -> ServerResponse.status(HttpStatus.TEMPORARY_REDIRECT)
-                        .header("Location", "/debug/").build())
-                .route(RequestPredicates.path("/debug/"), this::debugIndex)
-                .route(RequestPredicates.path("/debug/varz"), r -> debugPage(r, () -> varz.render()))
-                .route(RequestPredicates.path("/debug/check"), this::debugCheck)
-                .route(RequestPredicates.path("/debug/**"), r -> debugPage(r, null))
                 .build();
     }
 
@@ -146,58 +135,8 @@ public class DerpHttpRoutes {
 
     private boolean debugAllowed(ServerRequest request) {
         InetAddress client = request.remoteAddress().map(InetSocketAddress::getAddress).orElse(null);
-        boolean forwarded = request.headers().firstHeader("X-Forwarded-For") != null;
-        return debugAccess.allowed(client, forwarded, request.method().name(), request.queryParam("debugkey").orElse(null));
-    }
-
-    private Mono<ServerResponse> debugIndex(ServerRequest request) {
-        if (!debugAllowed(request)) {
-            return plainError(HttpStatus.FORBIDDEN, "debug access denied");
-        }
-        String html = "<!DOCTYPE html><html><head><title>derper debug</title></head><body>\n<h1>derper debug</h1>\n<ul>\n"
-                + "<li><b>Uptime:</b> " + Duration.between(started, Instant.now()).toSeconds() + "s</li>\n"
-                + "<li><b>Version:</b> " + io.jderper.Version.current() + "</li>\n"
-                + "<li><b>Machine:</b> " + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + "</li>\n"
-                + "<li><b>TLS hostname:</b> " + core.hostname() + "</li>\n"
-                + "<li><b>Mesh key:</b> " + server.meshKey().isPresent() + "</li>\n"
-                + "</ul>\n<ul>\n"
-                + "<li><a href=\"/debug/varz\">/debug/varz</a> (Prometheus text)</li>\n"
-                + "<li><a href=\"/debug/check\">/debug/check</a> (consistency check)</li>\n"
-                + "</ul>\n</body></html>\n";
-        return ServerResponse.ok().headers(BrowserHeaders::apply).contentType(TEXT_HTML).bodyValue(html);
-    }
-
-    private Mono<ServerResponse> debugPage(ServerRequest request, java.util.function.Supplier<String> body) {
-        if (!debugAllowed(request)) {
-            return deniedSubPage(request);
-        }
-        if (body == null) {
-            return ServerResponse.status(HttpStatus.NOT_FOUND).contentType(TEXT_PLAIN).bodyValue("404 page not found\n");
-        }
-        return ServerResponse.ok().headers(h -> BrowserHeaders.apply(h, BrowserHeaders.RELAXED_CONTENT_SECURITY_POLICY))
-                .contentType(TEXT_PLAIN).bodyValue(body.get());
-    }
-
-    private Mono<ServerResponse> debugCheck(ServerRequest request) {
-        if (!debugAllowed(request)) {
-            return deniedSubPage(request);
-        }
-        List<String> problems = server.registry().consistencyProblems();
-        if (problems.isEmpty()) {
-            return ServerResponse.ok().headers(h -> BrowserHeaders.apply(h, BrowserHeaders.RELAXED_CONTENT_SECURITY_POLICY))
-                    .contentType(TEXT_PLAIN).bodyValue("derp.Server ConsistencyCheck okay");
-        }
-        return ServerResponse.status(HttpStatus.INTERNAL_SERVER_ERROR).contentType(TEXT_PLAIN)
-                .bodyValue(String.join("\n", problems) + "\n");
-    }
-
-    private Mono<ServerResponse> deniedSubPage(ServerRequest request) {
-        String msg = "debug access denied";
-        if (core.dev()) {
-            String ip = request.remoteAddress().map(a -> a.getAddress().getHostAddress()).orElse("");
-            msg += "; to permit access, set TS_ALLOW_DEBUG_IP=" + ip;
-        }
-        return plainError(HttpStatus.FORBIDDEN, msg);
+        return debugAccess.allowed(client, request.headers().firstHeader("X-Forwarded-For"), request.method().name(),
+                request.queryParam("debugkey").orElse(null));
     }
 
     static Mono<ServerResponse> plainError(HttpStatus status, String message) {

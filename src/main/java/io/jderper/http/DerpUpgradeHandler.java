@@ -124,7 +124,7 @@ public final class DerpUpgradeHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Only the exact path {@code /derp} upgrades (query strings allowed); {@code /derp/} and the like do not. */
-    static boolean isDerpPath(String uri) {
+    public static boolean isDerpPath(String uri) {
         int q = uri.indexOf('?');
         String path = q < 0 ? uri : uri.substring(0, q);
         return path.equals("/derp");

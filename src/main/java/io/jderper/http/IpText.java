@@ -3,12 +3,12 @@ package io.jderper.http;
 import java.net.InetAddress;
 
 /** IP addresses written the way Go's {@code net.IP.String} writes them (RFC 5952 for IPv6, never a zone). */
-final class IpText {
+public final class IpText {
 
     private IpText() {
     }
 
-    static String format(InetAddress address) {
+    public static String format(InetAddress address) {
         return format(address.getAddress());
     }
 

@@ -7,6 +7,7 @@ import io.jderper.server.DerpServer;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.ChannelOption;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.core.Ordered;
@@ -23,11 +24,14 @@ public class MainListenerCustomizer implements WebServerFactoryCustomizer<NettyR
     private final DerperProperties core;
     private final LimitsProperties limits;
     private final DerpServer derpServer;
+    private final ObjectProvider<MainListenerHook> hooks;
 
-    public MainListenerCustomizer(DerperProperties core, LimitsProperties limits, DerpServer derpServer) {
+    public MainListenerCustomizer(DerperProperties core, LimitsProperties limits, DerpServer derpServer,
+                                  ObjectProvider<MainListenerHook> hooks) {
         this.core = core;
         this.limits = limits;
         this.derpServer = derpServer;
+        this.hooks = hooks;
     }
 
     @Override
@@ -35,6 +39,7 @@ public class MainListenerCustomizer implements WebServerFactoryCustomizer<NettyR
         ListenAddress listen = core.listenAddress();
         factory.setPort(listen.port());
         factory.setAddress(listen.allInterfaces() ? null : listen.toSocketAddress().getAddress());
+        java.util.List<MainListenerHook> guards = hooks.orderedStream().toList();
         factory.addServerCustomizers(server -> {
             var s = server.protocol(HttpProtocol.HTTP11)
                     .doOnChannelInit((observer, channel, remote) -> {
@@ -42,6 +47,7 @@ public class MainListenerCustomizer implements WebServerFactoryCustomizer<NettyR
                             channel.pipeline().addAfter(NettyPipeline.HttpCodec, DerpUpgradeHandler.NAME,
                                     new DerpUpgradeHandler(derpServer));
                         }
+                        guards.forEach(h -> h.channelInit(channel));
                     })
                     .childOption(ChannelOption.SO_KEEPALIVE, true);
             if (Epoll.isAvailable()) {

@@ -40,7 +40,15 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     }
 
     /**
-     * Continues decoding after the handshake: frames the client pipelined behind ClientInfo are still buffered here.
+     * Stops emitting frames after the current one until {@link #resume}; used by the receive rate limit so that
+     * frames already read wait for their tokens like the rest. Callers also turn auto-read off. Event loop only.
+     */
+    public void pause() {
+        paused = true;
+    }
+
+    /**
+     * Continues decoding after the handshake (or a {@link #pause}): frames the client pipelined behind ClientInfo are still buffered here.
      * Must be called on the event loop with this decoder's own context.
      */
     public void resume(ChannelHandlerContext ownCtx) throws Exception {
@@ -230,6 +238,21 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             flags = in.readUnsignedByte();
         }
         return new Frame.PeerPresent(key, ip, port, flags);
+    }
+
+    /**
+     * While paused the connection is not reading (the handshake or the rate limit turned auto-read off), and it must
+     * stay so: the base class would ask the transport for more input after every read that produced no frame, letting
+     * a client push unbounded data into this buffer while its ClientInfo is verified or its tokens accrue.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (paused) {
+            discardSomeReadBytes();
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
     }
 
     @Override

@@ -10,6 +10,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -34,6 +36,18 @@ public final class ClientConnection {
     private static final AtomicIntegerFieldUpdater<ClientConnection> DRAIN_SCHEDULED =
             AtomicIntegerFieldUpdater.newUpdater(ClientConnection.class, "drainScheduled");
     private static final int RECV_OVERHEAD = FrameType.HEADER_LENGTH + FrameType.KEY_LENGTH;
+    private static final VarHandle PAYLOAD_SENT;
+    private static final VarHandle PAYLOAD_RECEIVED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PAYLOAD_SENT = lookup.findVarHandle(ClientConnection.class, "payloadSent", long.class);
+            PAYLOAD_RECEIVED = lookup.findVarHandle(ClientConnection.class, "payloadReceived", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final RelayContext relay;
     private final ChannelHandlerContext ctx;
@@ -54,6 +68,10 @@ public final class ClientConnection {
     private volatile PacketQueue discoQueue;
     private volatile int drainScheduled;
     private final Runnable drainTask = this::drain;
+
+    // Written only on the event loop (opaque stores: a plain move, no fence); read by /debug/traffic from elsewhere.
+    private long payloadSent;
+    private long payloadReceived;
 
     // Event-loop confined state.
     private boolean preferred;
@@ -88,6 +106,21 @@ public final class ClientConnection {
 
     public InetSocketAddress remoteAddress() {
         return remote;
+    }
+
+    /** Packet payload bytes written to this connection so far. Any thread. */
+    public long payloadBytesSent() {
+        return (long) PAYLOAD_SENT.getOpaque(this);
+    }
+
+    /** Packet payload bytes this connection sent or forwarded to the relay so far. Any thread. */
+    public long payloadBytesReceived() {
+        return (long) PAYLOAD_RECEIVED.getOpaque(this);
+    }
+
+    /** Event loop only: counts a packet this connection handed to the relay. */
+    void noteReceived(int payload) {
+        PAYLOAD_RECEIVED.setOpaque(this, payloadReceived + payload);
     }
 
     public boolean isMeshPeer() {
@@ -241,6 +274,7 @@ public final class ClientConnection {
         if (closing) {
             return;
         }
+        relay.queueDepths().record(queuedCount());
         int written = 0;
         while (ctx.channel().isWritable()) {
             ByteBuf f = pollNext();
@@ -270,6 +304,12 @@ public final class ClientConnection {
         return f;
     }
 
+    private int queuedCount() {
+        PacketQueue d = dataQueue;
+        PacketQueue c = discoQueue;
+        return (d == null ? 0 : d.size()) + (c == null ? 0 : c.size());
+    }
+
     private boolean hasQueued() {
         PacketQueue d = dataQueue;
         PacketQueue c = discoQueue;
@@ -281,7 +321,9 @@ public final class ClientConnection {
         noteSource(f, sourceIndex);
         DerpMetrics m = relay.metrics();
         m.packetsSent.increment();
-        m.bytesSent.add(f.readableBytes() - RECV_OVERHEAD);
+        int payload = f.readableBytes() - RECV_OVERHEAD;
+        m.bytesSent.add(payload);
+        PAYLOAD_SENT.setOpaque(this, payloadSent + payload);
         m.recordQueueDuration(System.nanoTime() - enqueuedAt[0]);
         ctx.write(f, ctx.voidPromise());
     }

@@ -116,6 +116,9 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
         connection = new ClientConnection(server.relayContext(), ctx, ci.clientKey(), info.remote(), meshPeer,
                 payload.isProber(), info.notIdeal());
         server.relayContext().registry().register(connection);
+        if (!meshPeer) {
+            server.admission().registered(ctx.channel(), decoder);
+        }
         ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), new Frame.ServerInfo(box.seal(ServerInfoPayload.CURRENT))), ctx.voidPromise());
         handshakeDeadline.cancel(false);
         handshakeDeadline = null; // the cancelled task would otherwise live as long as the connection
@@ -123,10 +126,22 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
         phase = Phase.RELAY;
         connection.start();
         ctx.channel().config().setAutoRead(true);
+        // Mesh peers are admitted synchronously, inside the decoder's own read: resuming it there would re-enter it
+        // (and a violation found then released the buffer the outer read still walks). Resume from a fresh task.
+        ctx.executor().execute(() -> resumeDecoder(ctx));
+    }
+
+    private void resumeDecoder(ChannelHandlerContext ctx) {
+        ChannelHandlerContext decoderCtx = ctx.pipeline().context(decoder);
+        if (decoderCtx == null || !ctx.channel().isActive()) {
+            return;
+        }
         try {
-            decoder.resume(ctx.pipeline().context(decoder));
+            decoder.resume(decoderCtx);
         } catch (Exception e) {
-            ctx.fireExceptionCaught(e);
+            // A bad frame pipelined behind ClientInfo: handled here like any other (fired onwards it would reach
+            // the pipeline's tail unhandled and leave the connection open).
+            exceptionCaught(ctx, e);
         }
     }
 

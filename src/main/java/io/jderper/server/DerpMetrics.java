@@ -180,7 +180,9 @@ public final class DerpMetrics implements MeterBinder {
         counter(registry, "derp_home_moves_in", "connections that became a client's home", homeMovesIn);
         counter(registry, "derp_home_moves_out", "connections that stopped being a client's home", homeMovesOut);
         counter(registry, "derp_unknown_frames", "unknown frames (kept for dashboard compatibility)", unknownFrames);
-        counter(registry, "derp_multiforwarder_created", "keys that gained a second mesh forwarder", multiForwarderCreated);
+        // Prometheus exposition strips a trailing "_created" (reserved by OpenMetrics), which would leave
+        // derp_multiforwarder_total; /debug/varz keeps the original name.
+        counter(registry, "derp_multiforwarder_creations", "keys that gained a second mesh forwarder", multiForwarderCreated);
         counter(registry, "derp_multiforwarder_deleted", "multi-forwarders collapsed back to one", multiForwarderDeleted);
         counter(registry, "derp_packet_forwarder_delete_other_value", "forwarder removals that named another forwarder", packetForwarderDeleteOtherValue);
         counter(registry, "derp_sclient_write_timeouts", "connections closed by the write timeout", writeTimeouts);

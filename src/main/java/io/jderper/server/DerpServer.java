@@ -61,7 +61,11 @@ public final class DerpServer implements SmartLifecycle {
                 .description("frames written per flush")
                 .serviceLevelObjectives(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20, 25, 50, 100)
                 .register(meterRegistry);
-        this.relayContext = new RelayContext(registry, metrics, relayProperties, batches);
+        DistributionSummary queueDepths = DistributionSummary.builder("derp_send_queue_depth")
+                .description("packets waiting in a connection's send queues when its writer runs (sampled once per drain)")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
+                .register(meterRegistry);
+        this.relayContext = new RelayContext(registry, metrics, relayProperties, batches, queueDepths);
         this.handshakeTimer = Timer.builder("derp_handshake_duration")
                 .description("time from the upgrade to ServerInfo")
                 .publishPercentileHistogram()

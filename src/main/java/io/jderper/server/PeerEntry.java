@@ -101,6 +101,9 @@ final class PeerEntry {
             return;
         }
         if (history.isEmpty() || history.get(history.size() - 1) != c) {
+            // Fall-back only needs each connection's latest position, so one entry per connection suffices: the log
+            // stays bounded by the number of connections however long two duplicates keep alternating.
+            history.removeIf(h -> h == c);
             history.add(c);
         }
         active = c;

@@ -30,6 +30,7 @@ final class Relay {
         boolean disco = packet.isDisco();
         metrics.packetsReceived.increment();
         metrics.bytesReceived.add(length);
+        src.noteReceived(length);
         (disco ? metrics.packetsReceivedDisco : metrics.packetsReceivedOther).increment();
 
         NodeKeyProbe dst = packet.destination(src.sendProbe());
@@ -59,6 +60,7 @@ final class Relay {
         ByteBuf frame = packet.frame();
         int length = packet.packetLength();
         boolean disco = packet.isDisco();
+        mesh.noteReceived(length);
         NodeKeyProbe dst = packet.destination(mesh.sendProbe());
         PeerEntry entry = registry.lookup(dst);
         ClientConnection local = entry == null ? null : entry.active;

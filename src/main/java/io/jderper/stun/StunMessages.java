@@ -4,14 +4,19 @@ import io.netty.buffer.ByteBuf;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
 
 /**
  * Classifies STUN datagrams and writes replies, reading the request in place.
  *
  * <p>Classification never allocates and never throws for any content: every read is bounds-checked
  * against the readable bytes first, so the handler can run it on hostile input directly.
+ *
+ * <p>The client side ({@link #bindingRequest}, {@link #parseBindingResponse}) serves the prober and {@code stunc}.
  */
-final class StunMessages {
+public final class StunMessages {
 
     static final int HEADER_LENGTH = 20;
     static final int MAGIC_COOKIE = 0x2112A442;
@@ -19,11 +24,14 @@ final class StunMessages {
     static final int BINDING_SUCCESS = 0x0101;
     static final int BINDING_ERROR = 0x0111;
 
+    static final int ATTR_MAPPED_ADDRESS = 0x0001;
     static final int ATTR_CHANGE_REQUEST = 0x0003;
     static final int ATTR_ERROR_CODE = 0x0009;
     static final int ATTR_UNKNOWN_ATTRIBUTES = 0x000A;
     static final int ATTR_XOR_MAPPED_ADDRESS = 0x0020;
     static final int ATTR_RESPONSE_PORT = 0x0027;
+    /** The pre-RFC 5389 code point some servers still use for XOR-MAPPED-ADDRESS. */
+    static final int ATTR_XOR_MAPPED_ADDRESS_ALT = 0x8020;
     static final int ATTR_SOFTWARE = 0x8022;
     static final int ATTR_FINGERPRINT = 0x8028;
 
@@ -45,6 +53,8 @@ final class StunMessages {
     private static final String UNKNOWN_ATTRIBUTE_REASON = "Unknown Attribute";
 
     private static final int[] CRC_TABLE = new int[256];
+    private static final SecureRandom TXID_RANDOM = new SecureRandom();
+    public static final int TXID_LENGTH = 12;
 
     static {
         for (int n = 0; n < 256; n++) {
@@ -237,5 +247,131 @@ final class StunMessages {
 
     private static int padding(int length) {
         return (4 - (length & 3)) & 3;
+    }
+
+    // ------------------------------------------------------------------ client side (prober, stunc)
+
+    /** A fresh random transaction ID. */
+    public static byte[] newTransactionId() {
+        byte[] txid = new byte[TXID_LENGTH];
+        TXID_RANDOM.nextBytes(txid);
+        return txid;
+    }
+
+    /**
+     * The 40-byte Binding request every Tailscale client sends: SOFTWARE "tailnode" (8 bytes, so no padding) and a
+     * trailing FINGERPRINT. jderper's own server, like the original, answers nothing else by default.
+     */
+    public static byte[] bindingRequest(byte[] txid) {
+        if (txid.length != TXID_LENGTH) {
+            throw new IllegalArgumentException("a STUN transaction ID has 12 bytes, got " + txid.length);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(HEADER_LENGTH + 12 + 8);
+        b.putShort((short) BINDING_REQUEST);
+        b.putShort((short) (12 + 8));
+        b.putInt(MAGIC_COOKIE);
+        b.put(txid);
+        b.putShort((short) ATTR_SOFTWARE);
+        b.putShort((short) 8);
+        b.putLong(TAILNODE);
+        int fingerprint = crc32(io.netty.buffer.Unpooled.wrappedBuffer(b.array()), 0, b.position()) ^ FINGERPRINT_XOR;
+        b.putShort((short) ATTR_FINGERPRINT);
+        b.putShort((short) 4);
+        b.putInt(fingerprint);
+        return b.array();
+    }
+
+    /** A parsed Binding success response: its transaction ID and the address the server saw us at. */
+    public record BindingResponse(byte[] transactionId, InetSocketAddress mappedAddress) {
+        public boolean answers(byte[] txid) {
+            return java.util.Arrays.equals(transactionId, txid);
+        }
+    }
+
+    /**
+     * Reads a Binding success response the way Tailscale clients do: XOR-MAPPED-ADDRESS (either code point) wins,
+     * MAPPED-ADDRESS is the fallback, bytes past the declared length are ignored.
+     *
+     * @throws IllegalArgumentException saying what is wrong with the datagram
+     */
+    public static BindingResponse parseBindingResponse(byte[] datagram, int length) {
+        if (length < HEADER_LENGTH || (datagram[0] & 0xC0) != 0 || getInt(datagram, 4) != MAGIC_COOKIE) {
+            throw new IllegalArgumentException("response is not a STUN packet");
+        }
+        byte[] txid = java.util.Arrays.copyOfRange(datagram, 8, 8 + TXID_LENGTH);
+        if (getShort(datagram, 0) != BINDING_SUCCESS) {
+            throw new IllegalArgumentException("STUN packet is not a success response (type 0x"
+                    + Integer.toHexString(getShort(datagram, 0)) + ")");
+        }
+        int declared = getShort(datagram, 2);
+        if (declared > length - HEADER_LENGTH) {
+            throw new IllegalArgumentException("STUN response has malformed attributes");
+        }
+        int pos = HEADER_LENGTH;
+        int end = HEADER_LENGTH + declared;
+        InetSocketAddress xor = null;
+        InetSocketAddress plain = null;
+        while (pos < end) {
+            if (end - pos < 4) {
+                throw new IllegalArgumentException("STUN response has malformed attributes");
+            }
+            int type = getShort(datagram, pos);
+            int attrLength = getShort(datagram, pos + 2);
+            int value = pos + 4;
+            if (((attrLength + 3) & ~3) > end - value) {
+                throw new IllegalArgumentException("STUN response has malformed attributes");
+            }
+            if (type == ATTR_XOR_MAPPED_ADDRESS || type == ATTR_XOR_MAPPED_ADDRESS_ALT) {
+                InetSocketAddress a = address(datagram, value, attrLength, txid, true);
+                if (a != null) {
+                    xor = a;
+                }
+            } else if (type == ATTR_MAPPED_ADDRESS) {
+                InetSocketAddress a = address(datagram, value, attrLength, txid, false);
+                if (a != null) {
+                    plain = a;
+                }
+            }
+            pos = value + ((attrLength + 3) & ~3);
+        }
+        InetSocketAddress mapped = xor != null ? xor : plain;
+        if (mapped == null) {
+            throw new IllegalArgumentException("STUN response carries no mapped address");
+        }
+        return new BindingResponse(txid, mapped);
+    }
+
+    private static InetSocketAddress address(byte[] d, int value, int attrLength, byte[] txid, boolean xored) {
+        if (attrLength < 4) {
+            throw new IllegalArgumentException("STUN response has malformed attributes");
+        }
+        int family = d[value + 1] & 0xFF;
+        int addrLength = family == 0x01 ? 4 : family == 0x02 ? 16 : 0;
+        if (addrLength == 0 || attrLength - 4 < addrLength) {
+            throw new IllegalArgumentException("STUN response has malformed attributes");
+        }
+        int port = getShort(d, value + 2);
+        byte[] addr = java.util.Arrays.copyOfRange(d, value + 4, value + 4 + addrLength);
+        if (xored) {
+            port ^= MAGIC_COOKIE >>> 16;
+            for (int i = 0; i < addrLength; i++) {
+                int key = i < 4 ? (MAGIC_COOKIE >>> (24 - 8 * i)) & 0xFF : txid[i - 4] & 0xFF;
+                addr[i] ^= (byte) key;
+            }
+        }
+        try {
+            // The JDK already turns an IPv4-mapped IPv6 address into its IPv4 form, as Go's Unmap does.
+            return new InetSocketAddress(InetAddress.getByAddress(addr), port);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int getShort(byte[] d, int i) {
+        return ((d[i] & 0xFF) << 8) | (d[i + 1] & 0xFF);
+    }
+
+    private static int getInt(byte[] d, int i) {
+        return (getShort(d, i) << 16) | getShort(d, i + 2);
     }
 }

@@ -34,7 +34,7 @@ class LifecycleTest {
         Path meshKey = dir.resolve("mesh.key");
         Files.writeString(meshKey, "  " + "ab".repeat(32) + "\n");
         try (var ctx = start("-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", keyFile.toString(),
-                "-mesh-psk-file", meshKey.toString(), "--management.server.port=0")) {
+                "-mesh-psk-file", meshKey.toString(), "--management.server.port=0", "--management.server.address=127.0.0.1")) {
             DerpServer server = ctx.getBean(DerpServer.class);
             assertThat(server.identity().publicKey().toHex())
                     .isEqualTo("07a37cbc142093c8b755dc1b10e86cb426374ad16aa853ed0bdfc0b2b86d1c7c");
@@ -49,7 +49,7 @@ class LifecycleTest {
     void c57_c66_c73_badConfigurationFailsNamingTheProperty(@TempDir Path dir) throws Exception {
         Path key = dir.resolve("k.json");
         ServerKeyFile.loadOrCreate(key);
-        String[] base = {"-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", key.toString(), "--management.server.port=0"};
+        String[] base = {"-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", key.toString(), "--management.server.port=0", "--management.server.address=127.0.0.1"};
         assertThatThrownBy(() -> start(concat(base, "-home", "foo"))).hasStackTraceContaining("derper.home");
         assertThatThrownBy(() -> start(concat(base, "-mesh-with", "other.example")))
                 .hasStackTraceContaining("derper.mesh.with requires a mesh key");
@@ -57,7 +57,7 @@ class LifecycleTest {
                 .hasStackTraceContaining("more than one '/'");
         Files.writeString(dir.resolve("bad.key"), "not json");
         assertThatThrownBy(() -> start("-a", "127.0.0.1:0", "-stun-port", "0", "-c", dir.resolve("bad.key").toString(),
-                "--management.server.port=0")).hasStackTraceContaining("derper.key-file");
+                "--management.server.port=0", "--management.server.address=127.0.0.1")).hasStackTraceContaining("derper.key-file");
         assertThatThrownBy(() -> start(concat(base, "--derper.relay.send-queue-depth=0")))
                 .hasStackTraceContaining("derper.relay.send-queue-depth");
         assertThatThrownBy(() -> start(concat(base, "--derper.mesh.key=xyz")))
@@ -67,7 +67,7 @@ class LifecycleTest {
     @Test
     void gracefulShutdownSendsRestartingThenDrains(@TempDir Path dir) throws Exception {
         var ctx = start("-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", dir.resolve("k.json").toString(),
-                "--management.server.port=0", "--derper.relay.drain-period=1s", "--derper.relay.restart-reconnect-in=250ms",
+                "--management.server.port=0", "--management.server.address=127.0.0.1", "--derper.relay.drain-period=1s", "--derper.relay.restart-reconnect-in=250ms",
                 "--derper.relay.restart-try-for=7s");
         URI url = URI.create("http://127.0.0.1:" + port(ctx) + "/derp");
         TestClient[] clients = new TestClient[4];
@@ -93,7 +93,7 @@ class LifecycleTest {
     @Test
     void c84_relayDisabledKeepsTheOtherEndpoints(@TempDir Path dir) throws Exception {
         try (var ctx = start("-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", dir.resolve("k.json").toString(),
-                "--management.server.port=0", "-derp=false")) {
+                "--management.server.port=0", "--management.server.address=127.0.0.1", "-derp=false")) {
             try (var raw = new io.jderper.testsupport.RawHttp(port(ctx))) {
                 raw.write("GET /derp HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: DERP\r\n\r\n");
                 assertThat(raw.readHead()).startsWith("HTTP/1.1 404");
@@ -113,7 +113,7 @@ class LifecycleTest {
     void c38_keepAlivesOnAFixedPerConnectionPeriod(@TempDir Path dir) throws Exception {
         // The original's 60 s + [0,5 s) cadence, scaled down through derper.relay.keep-alive(-jitter).
         try (var ctx = start("-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", dir.resolve("k.json").toString(),
-                "--management.server.port=0", "--derper.relay.keep-alive=400ms", "--derper.relay.keep-alive-jitter=100ms");
+                "--management.server.port=0", "--management.server.address=127.0.0.1", "--derper.relay.keep-alive=400ms", "--derper.relay.keep-alive-jitter=100ms");
              TestClient a = TestClient.connect(URI.create("http://127.0.0.1:" + port(ctx) + "/derp"))) {
             long[] at = new long[4];
             long start = System.nanoTime();

@@ -1,0 +1,117 @@
+package io.jderper.admission;
+
+import io.jderper.testsupport.DerpServerTestBase;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * C-67, the Java variant, in TLS mode (manual certificate for 127.0.0.1): with a rate of 0.5/s and a burst of 2, ten
+ * simultaneous connections get two through; the other eight are closed before the server sends a single byte (no
+ * ServerHello), counted in tls_listener_rejected_connections, and the listener keeps accepting: once a token has
+ * accrued, a new connection completes TLS.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = io.jderper.JderperApplication.class,
+        properties = {
+                "derper.listen=127.0.0.1:0",
+                "derper.tls.mode=manual",
+                "derper.hostname=127.0.0.1",
+                "derper.http.port=-1",
+                "derper.stun.enabled=false",
+                "derper.relay.drain-period=0s",
+                "management.server.port=0",
+                "management.server.address=127.0.0.1",
+                "derper.mesh.key=" + DerpServerTestBase.MESH_KEY_HEX,
+                "derper.limits.accept-connection-limit=0.5",
+                "derper.limits.accept-connection-burst=2",
+        })
+class AcceptLimiterTest extends GuardedServerBase {
+
+    @DynamicPropertySource
+    static void props(DynamicPropertyRegistry r) throws IOException {
+        Path dir = Files.createTempDirectory("jderper-accept");
+        r.add("derper.key-file", () -> dir.resolve("derper.key").toString());
+        r.add("derper.tls.cert-dir", () -> dir.resolve("certs").toString());
+    }
+
+    private static SSLContext trustAll() throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        return ctx;
+    }
+
+    /** Completes a TLS handshake over an already connected socket. */
+    private void handshake(SSLContext tls, Socket raw) throws IOException {
+        try (SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(raw, "127.0.0.1", port(), true)) {
+            ssl.setSoTimeout(5000);
+            ssl.startHandshake();
+            assertThat(ssl.getSession().getProtocol()).startsWith("TLSv1.");
+        }
+    }
+
+    @Test
+    void rejectedConnectionsCloseBeforeAnyTlsByteAndTheListenerKeepsAccepting_C67() throws Exception {
+        SSLContext tls = trustAll();
+        // Let the bucket fill up in case start-up probes consumed tokens.
+        Thread.sleep(4500);
+        double accepted0 = count("tls_listener_accepted_connections");
+        double rejected0 = count("tls_listener_rejected_connections");
+        List<Socket> sockets = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            sockets.add(open());
+        }
+        Thread.sleep(500);
+        List<Socket> open = new ArrayList<>();
+        int silentlyClosed = 0;
+        for (Socket s : sockets) {
+            // Sending nothing: an accepted TLS server waits for ClientHello, a rejected socket is already closed.
+            int bytes = drainUntilClosed(s, 300);
+            if (bytes == -1) {
+                open.add(s);
+            } else {
+                assertThat(bytes).as("a rejected connection gets no byte at all").isZero();
+                silentlyClosed++;
+                s.close();
+            }
+        }
+        assertThat(silentlyClosed).isEqualTo(8);
+        assertThat(open).hasSize(2);
+        for (Socket s : open) {
+            handshake(tls, s);
+        }
+        assertThat(count("tls_listener_rejected_connections") - rejected0).isEqualTo(8);
+        assertThat(count("tls_listener_accepted_connections") - accepted0).isEqualTo(2);
+
+        Thread.sleep(2500);
+        handshake(tls, open());
+        assertThat(count("tls_listener_accepted_connections") - accepted0).isEqualTo(3);
+    }
+}

@@ -1,0 +1,74 @@
+package io.jderper.admission;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.search.Search;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.env.Environment;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+
+/** Helpers for tests that run their own server context. */
+abstract class GuardedServerBase {
+    @Autowired
+    protected Environment env;
+    @Autowired
+    protected MeterRegistry registry;
+
+    protected int port() {
+        return Integer.parseInt(env.getProperty("local.server.port"));
+    }
+
+    protected URI derpUrl() {
+        return URI.create("http://127.0.0.1:" + port() + "/derp");
+    }
+
+    protected double count(String name, String... tags) {
+        Search s = registry.find(name);
+        if (tags.length > 0) {
+            s = s.tags(tags);
+        }
+        if (s.functionCounter() != null) {
+            return s.functionCounter().count();
+        }
+        if (s.counter() != null) {
+            return s.counter().count();
+        }
+        if (s.gauge() != null) {
+            return s.gauge().value();
+        }
+        throw new AssertionError("no meter " + name);
+    }
+
+    protected Socket open() throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port()), 2000);
+        return s;
+    }
+
+    /** Reads until EOF or reset; returns the number of bytes received, or -1 when still open after {@code millis}. */
+    protected static int drainUntilClosed(Socket s, int millis) throws IOException {
+        s.setSoTimeout(millis);
+        InputStream in = s.getInputStream();
+        int total = 0;
+        byte[] buf = new byte[4096];
+        try {
+            while (true) {
+                int n = in.read(buf);
+                if (n < 0) {
+                    return total;
+                }
+                total += n;
+            }
+        } catch (SocketTimeoutException e) {
+            return -1;
+        } catch (SocketException e) {
+            return total;
+        }
+    }
+}
