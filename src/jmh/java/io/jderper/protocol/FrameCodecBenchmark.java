@@ -3,7 +3,6 @@ package io.jderper.protocol;
 import io.jderper.key.NodePublicKey;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -32,12 +31,12 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "-Dio.netty.leakDetection.level=disabled")
+@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled", "-Dio.netty.noUnsafe=false"})
 public class FrameCodecBenchmark {
     static final int BATCH = 16;
     static final int SIZE = 1200;
 
-    ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     EmbeddedChannel server;
     EmbeddedChannel client;
     byte[] sendPackets;

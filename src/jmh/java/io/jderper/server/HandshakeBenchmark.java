@@ -2,7 +2,7 @@ package io.jderper.server;
 
 import io.jderper.key.NodePrivateKey;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "-Dio.netty.leakDetection.level=disabled")
+@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled", "-Dio.netty.noUnsafe=false"})
 public class HandshakeBenchmark {
     DerpServer server;
     byte[] clientInfo;
@@ -34,7 +34,7 @@ public class HandshakeBenchmark {
     @Setup
     public void setup() {
         server = BenchFixtures.server();
-        ByteBuf b = BenchFixtures.clientInfo(PooledByteBufAllocator.DEFAULT, NodePrivateKey.generate(),
+        ByteBuf b = BenchFixtures.clientInfo(ByteBufAllocator.DEFAULT, NodePrivateKey.generate(),
                 server.identity().publicKey());
         clientInfo = new byte[b.readableBytes()];
         b.readBytes(clientInfo);
@@ -46,7 +46,7 @@ public class HandshakeBenchmark {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.pipeline().addLast(BenchFixtures.UPSTREAM, new io.netty.channel.ChannelInboundHandlerAdapter());
         server.install(ch.pipeline(), BenchFixtures.UPSTREAM, new ConnectionInfo(BenchFixtures.REMOTE, false, false));
-        ch.writeInbound(PooledByteBufAllocator.DEFAULT.directBuffer(clientInfo.length).writeBytes(clientInfo));
+        ch.writeInbound(ByteBufAllocator.DEFAULT.directBuffer(clientInfo.length).writeBytes(clientInfo));
         ch.runPendingTasks();
         int frames = BenchFixtures.drainOutbound(ch);
         ch.close();

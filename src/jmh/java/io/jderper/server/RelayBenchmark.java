@@ -2,7 +2,7 @@ package io.jderper.server;
 
 import io.jderper.key.NodePrivateKey;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "-Dio.netty.leakDetection.level=disabled")
+@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled", "-Dio.netty.noUnsafe=false"})
 public class RelayBenchmark {
     static final int BATCH = 16;
 
@@ -61,7 +61,7 @@ public class RelayBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public int sendToRecv() {
-        ByteBuf in = PooledByteBufAllocator.DEFAULT.directBuffer(input.length).writeBytes(input);
+        ByteBuf in = ByteBufAllocator.DEFAULT.directBuffer(input.length).writeBytes(input);
         sender.writeInbound(in);
         receiver.runPendingTasks();
         int out = BenchFixtures.drainOutbound(receiver);

@@ -23,6 +23,8 @@ final class IdleLoad {
     private final LoadOptions o;
     private final LoadTool.Clients clients;
     private final PrintStream err;
+    private static final int WARMUP_ROUND = 5000;
+
     private final AtomicInteger closed = new AtomicInteger();
     private final AtomicInteger keepAlives = new AtomicInteger();
 
@@ -122,17 +124,24 @@ final class IdleLoad {
         return json;
     }
 
-    /** Opens and closes {@code count} connections so the measured part sees a server past its JIT warm-up. */
+    /**
+     * Opens and closes {@code count} connections, at most {@value #WARMUP_ROUND} at a time, so the measured part sees
+     * a server past its JIT warm-up (set-up CPU falls by more than half over the first tens of thousands).
+     */
     private void warmUp(int count, List<EventLoop> loops) throws InterruptedException {
         FrameListener quiet = (c, f) -> {
         };
-        List<CompletableFuture<DerpClient>> futures = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            futures.add(clients.connect(NodePrivateKey.generate(), quiet, loops.get(i % loops.size())));
+        for (int done = 0; done < count; ) {
+            int round = Math.min(WARMUP_ROUND, count - done);
+            List<CompletableFuture<DerpClient>> futures = new ArrayList<>(round);
+            for (int i = 0; i < round; i++) {
+                futures.add(clients.connect(NodePrivateKey.generate(), quiet, loops.get(i % loops.size())));
+            }
+            clients.awaitAll(futures, Duration.ofSeconds(120));
+            clients.closeAll(Duration.ofSeconds(30));
+            done += round;
+            err.printf(Locale.ROOT, "load: warm-up %d/%d connections%n", done, count);
         }
-        clients.awaitAll(futures, Duration.ofSeconds(120));
-        clients.closeAll(Duration.ofSeconds(30));
-        err.printf(Locale.ROOT, "load: warm-up of %d connections done%n", count);
         Thread.sleep(1000);
     }
 

@@ -83,7 +83,10 @@ final class PacketLoad {
             tx.add(clients.connect(NodePrivateKey.generate(), Receiver.IGNORE, loops.get(p % loops.size())));
         }
         failed += clients.awaitAll(tx, Duration.ofSeconds(60));
-        json.put("connections_ok", 2L * o.pairs() - failed).put("connections_failed", failed);
+        json.put("connections_ok", rx.size() + tx.size() - failed).put("connections_failed", failed);
+        if (clients.firstError() != null) {
+            json.put("first_error", clients.firstError());
+        }
         if (failed > 0) {
             return json.put("error", "could not connect every client");
         }

@@ -100,6 +100,19 @@ class LoadToolTest extends DerpServerTestBase {
     }
 
     @Test
+    void unreachableServerEndsWithAnErrorLine() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        int exit = LoadTool.run(new String[]{"--url", "http://127.0.0.1:1/derp", "--pairs", "2", "--duration", "1s"}, o, e);
+        assertThat(exit).isEqualTo(1);
+        JsonNode j = JSON.readTree(out.toString(StandardCharsets.UTF_8).trim());
+        assertThat(j.get("connections_ok").asInt()).isZero();
+        assertThat(j.get("error").asString()).contains("could not connect");
+        assertThat(j.get("first_error").asString()).containsIgnoringCase("refused");
+    }
+
+    @Test
     void histogramPercentilesStayWithinBucketError() {
         LatencyHistogram h = new LatencyHistogram();
         for (long v = 1; v <= 100_000; v++) {
