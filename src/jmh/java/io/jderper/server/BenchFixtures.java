@@ -35,7 +35,7 @@ final class BenchFixtures {
     static RelayProperties relayProperties() {
         return new RelayProperties(true, 32, Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMillis(500),
-                Duration.ofSeconds(10), Duration.ZERO);
+                Duration.ofSeconds(10), Duration.ZERO, Duration.ZERO);
     }
 
     static RelayContext relayContext(ClientRegistry registry, DerpMetrics metrics) {

@@ -19,6 +19,9 @@ import java.time.Duration;
  * @param restartTryFor      advisory retry window put in Restarting frames
  * @param readinessGrace     graceful shutdown: time between readiness going down and the first Restarting frame, so
  *                           load balancers that health-check /actuator/health/readiness stop sending new clients
+ * @param tcpRttInterval     how often each connection's kernel TCP round-trip estimate is sampled into
+ *                           {@code derp_tcp_rtt} (Linux epoll transport only); 0 disables, as the original's
+ *                           {@code TS_DERP_DISABLE_RTT_STATS} does, for servers with very many connections
  */
 @ConfigurationProperties("derper.relay")
 public record RelayProperties(
@@ -32,7 +35,8 @@ public record RelayProperties(
         @DefaultValue("10s") Duration drainPeriod,
         @DefaultValue("500ms") Duration restartReconnectIn,
         @DefaultValue("10s") Duration restartTryFor,
-        @DefaultValue("0s") Duration readinessGrace) {
+        @DefaultValue("0s") Duration readinessGrace,
+        @DefaultValue("10s") Duration tcpRttInterval) {
 
     public RelayProperties {
         if (sendQueueDepth < 1 || sendQueueDepth > 4096) {
@@ -47,6 +51,7 @@ public record RelayProperties(
         requireNonNegative(restartReconnectIn, "derper.relay.restart-reconnect-in");
         requireNonNegative(restartTryFor, "derper.relay.restart-try-for");
         requireNonNegative(readinessGrace, "derper.relay.readiness-grace");
+        requireNonNegative(tcpRttInterval, "derper.relay.tcp-rtt-interval");
     }
 
     static void requirePositive(Duration d, String property) {

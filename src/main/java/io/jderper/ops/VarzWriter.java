@@ -52,6 +52,8 @@ public final class VarzWriter {
         out.append("# TYPE derp_bytes_dropped counter\n# HELP derp_bytes_dropped DERP bytes dropped by reason and by kind\n");
         metrics.forEachDrop((reason, kind, packets, bytes) -> out.append("derp_bytes_dropped{reason=\"").append(reason)
                 .append("\",kind=\"").append(kind).append("\"} ").append(bytes).append('\n'));
+        out.append("# TYPE derp_tcp_rtt counter\n");
+        metrics.forEachTcpRtt((le, n) -> out.append("derp_tcp_rtt{le=\"").append(le).append("\"} ").append(n).append('\n'));
         histograms(out);
         foreignMeters(out);
         long now = System.currentTimeMillis();

@@ -86,6 +86,7 @@ public final class ClientConnection {
     private double notHereTokens = 3;
     private long notHereRefilledAt = System.nanoTime();
     private ScheduledFuture<?> keepAlive;
+    private ScheduledFuture<?> rttSampler;
     private ScheduledFuture<?> writeTimeout;
 
     ClientConnection(RelayContext relay, ChannelHandlerContext ctx, NodePublicKey key, InetSocketAddress remote,
@@ -155,6 +156,7 @@ public final class ClientConnection {
         long jitterBound = relay.relayProperties().keepAliveJitter().toNanos();
         long interval = period + (jitterBound > 0 ? ThreadLocalRandom.current().nextLong(jitterBound) : 0);
         keepAlive = loop.scheduleAtFixedRate(this::sendKeepAlive, interval, interval, TimeUnit.NANOSECONDS);
+        rttSampler = TcpRttSampler.start(ctx.channel(), relay.relayProperties().tcpRttInterval(), relay.metrics());
     }
 
     /** Called once the channel is inactive: unregister, drop what is queued, forget subscriptions. */
@@ -166,6 +168,9 @@ public final class ClientConnection {
         closing = true;
         if (keepAlive != null) {
             keepAlive.cancel(false);
+        }
+        if (rttSampler != null) {
+            rttSampler.cancel(false);
         }
         cancelWriteTimeout();
         relay.registry().unregister(this);

@@ -60,6 +60,8 @@ public final class DerpMetrics implements MeterBinder {
     private final LongAdder[][] packetsDropped = new LongAdder[DropReason.values().length][2];
     private final LongAdder[][] bytesDropped = new LongAdder[DropReason.values().length][2];
 
+    private final LongAdder[] tcpRtt = new LongAdder[TcpRttBucket.values().length];
+
     /** Exponential moving average of queue wait in milliseconds (alpha 0.1), as the original computes it. */
     private volatile double averageQueueDurationMs;
 
@@ -70,6 +72,33 @@ public final class DerpMetrics implements MeterBinder {
                 bytesDropped[r][k] = new LongAdder();
             }
         }
+        for (int i = 0; i < tcpRtt.length; i++) {
+            tcpRtt[i] = new LongAdder();
+        }
+    }
+
+    /** Counts one kernel round-trip estimate, or an {@link TcpRttBucket#ERROR} when it could not be read. */
+    void tcpRtt(TcpRttBucket bucket) {
+        tcpRtt[bucket.ordinal()].increment();
+    }
+
+    public long tcpRttCount(TcpRttBucket bucket) {
+        return tcpRtt[bucket.ordinal()].sum();
+    }
+
+    /**
+     * Visits the {@code derp_tcp_rtt} series that have counted anything, ordered by label text: the original keeps
+     * them in a map that only gains a label on first use and prints it sorted.
+     */
+    public void forEachTcpRtt(BiConsumer<String, Long> visitor) {
+        java.util.TreeMap<String, Long> used = new java.util.TreeMap<>();
+        for (TcpRttBucket b : TcpRttBucket.values()) {
+            long n = tcpRttCount(b);
+            if (n > 0) {
+                used.put(b.label(), n);
+            }
+        }
+        used.forEach(visitor);
     }
 
     public void dropped(DropReason reason, boolean disco, int bytes) {
@@ -213,6 +242,11 @@ public final class DerpMetrics implements MeterBinder {
                         .tags("reason", r.label(), "kind", kind)
                         .description("DERP bytes dropped by reason and by kind").register(registry);
             }
+        }
+        for (TcpRttBucket b : TcpRttBucket.values()) {
+            FunctionCounter.builder("derp_tcp_rtt", tcpRtt[b.ordinal()], LongAdder::doubleValue).tag("le", b.label())
+                    .description("samples of connections' kernel TCP round-trip estimate, by the smallest bound they fit")
+                    .register(registry);
         }
     }
 

@@ -53,7 +53,7 @@ class HandshakeFuzzProperties {
     private static DerpServer newServer() {
         RelayProperties relay = new RelayProperties(true, 32, Duration.ofSeconds(60), Duration.ofSeconds(5),
                 Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ZERO, Duration.ZERO,
-                Duration.ZERO, Duration.ZERO);
+                Duration.ZERO, Duration.ZERO, Duration.ZERO);
         return new DerpServer(new ServerIdentity(SERVER_KEY), relay, Optional.of(DerpServerTestBase.MESH_KEY),
                 ClientAdmission.ALLOW_ALL, new DerpMetrics(), new SimpleMeterRegistry());
     }

@@ -136,7 +136,8 @@ class PrometheusMetricsTest extends DerpServerTestBase {
 
         String varz = Http.get(port(), "/debug/varz").body();
         for (String[] row : rows) {
-            if (!row[1].equals("—")) {
+            // Series that appear on first use are checked by their own tests, once something has counted.
+            if (!row[1].equals("—") && !row[3].contains("Appears on first")) {
                 String name = row[1].replaceAll("\\{.*", "");
                 assertThat(varz).as("documented varz series %s", name).containsPattern("(?m)^" + name + "[{ _]");
             }

@@ -25,6 +25,8 @@ import java.nio.file.Path;
                 "derper.hostname=derp.test",
                 "derper.relay.drain-period=0s",
                 "derper.relay.restart-reconnect-in=0s",
+                // Short, so every shared-context test also runs with RTT sampling timers on its connections.
+                "derper.relay.tcp-rtt-interval=200ms",
                 "management.server.port=0",
                 "management.server.address=127.0.0.1",
                 "derper.mesh.key=" + DerpServerTestBase.MESH_KEY_HEX,
