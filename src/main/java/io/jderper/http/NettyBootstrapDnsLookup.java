@@ -1,77 +1,50 @@
 package io.jderper.http;
 
+import io.jderper.client.AsyncDnsResolver;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
 import io.netty.handler.codec.dns.DnsRawRecord;
 import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.handler.codec.dns.DnsRecordType;
-import io.netty.resolver.ResolvedAddressTypes;
-import io.netty.resolver.dns.DnsNameResolver;
-import io.netty.resolver.dns.DnsNameResolverBuilder;
-import io.netty.resolver.dns.NoopDnsCache;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.Future;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Lookups through Netty's non-blocking DNS resolver on its own one-thread loop: hosts file, then the
- * servers and search domains of /etc/resolv.conf. No thread ever blocks on the network.
+ * Bootstrap DNS lookups on a one-thread loop of their own, through the shared non-blocking resolver. Each refresh
+ * asks afresh; answers are kept by the caller for ten minutes anyway.
  */
 final class NettyBootstrapDnsLookup implements BootstrapDnsLookup {
 
     private final EventLoopGroup group;
-    private final DnsNameResolver resolver;
+    private final AsyncDnsResolver dns;
 
     NettyBootstrapDnsLookup() {
-        boolean epoll = Epoll.isAvailable();
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("bootstrap-dns", true),
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        resolver = new DnsNameResolverBuilder(group.next())
-                .datagramChannelType(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-                // Both families, as the original asks for "ip".
-                .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
-                // Every refresh asks afresh; answers are kept by the caller for ten minutes anyway.
-                .resolveCache(NoopDnsCache.INSTANCE)
-                .queryTimeoutMillis(TimeUnit.SECONDS.toMillis(10))
-                .build();
+                Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        dns = new AsyncDnsResolver(group.next(), Duration.ofSeconds(10));
     }
 
     @Override
     public CompletableFuture<List<InetAddress>> lookupIp(String name) {
-        CompletableFuture<List<InetAddress>> result = new CompletableFuture<>();
-        resolver.resolveAll(name).addListener((Future<List<InetAddress>> f) -> {
-            if (f.isSuccess()) {
-                result.complete(List.copyOf(f.getNow()));
-            } else {
-                result.completeExceptionally(f.cause());
-            }
-        });
-        return result;
+        return dns.lookupIp(name);
     }
 
     @Override
     public CompletableFuture<List<String>> lookupTxt(String name) {
-        CompletableFuture<List<String>> result = new CompletableFuture<>();
-        resolver.resolveAll(new DefaultDnsQuestion(name, DnsRecordType.TXT)).addListener((Future<List<DnsRecord>> f) -> {
-            if (!f.isSuccess()) {
-                result.completeExceptionally(f.cause());
-                return;
-            }
-            List<DnsRecord> records = f.getNow();
+        return dns.query(new DefaultDnsQuestion(name, DnsRecordType.TXT)).thenApply(records -> {
             try {
                 List<String> texts = new ArrayList<>(records.size());
                 for (DnsRecord record : records) {
@@ -79,14 +52,11 @@ final class NettyBootstrapDnsLookup implements BootstrapDnsLookup {
                         texts.add(joinCharacterStrings(raw.content()));
                     }
                 }
-                result.complete(texts);
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
+                return texts;
             } finally {
                 records.forEach(ReferenceCountUtil::release);
             }
         });
-        return result;
     }
 
     /** TXT RDATA is a series of length-prefixed strings; one record's strings form one value. */
@@ -105,7 +75,7 @@ final class NettyBootstrapDnsLookup implements BootstrapDnsLookup {
 
     @Override
     public void close() {
-        resolver.close();
+        dns.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

@@ -13,9 +13,13 @@ import org.springframework.context.annotation.Import;
 import org.springframework.test.annotation.DirtiesContext;
 import tools.jackson.databind.JsonNode;
 
+import io.jderper.testsupport.RawHttp;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -115,6 +119,52 @@ class ReadinessComponentsTest extends DerpServerTestBase {
 
         certificate.notAfter = Optional.of(expiry);
         readiness(200);
+    }
+
+    /**
+     * Load balancers health-check over kept-alive connections: a 503 must leave the connection usable, so the next
+     * check on the same socket sees readiness come back instead of hanging.
+     */
+    @Test
+    void aKeptAliveConnectionIsAnsweredAgainAfterA503() throws Exception {
+        try (RawHttp conn = new RawHttp(managementPort())) {
+            certificate.ready = false;
+            assertThat(readinessOn(conn)).startsWith("HTTP/1.1 503");
+            certificate.ready = true;
+            assertThat(readinessOn(conn)).startsWith("HTTP/1.1 200");
+            assertThat(readinessOn(conn)).startsWith("HTTP/1.1 200");
+        }
+    }
+
+    /** One readiness request on {@code conn}; reads the whole response (fixed length or chunked) and returns its head. */
+    private static String readinessOn(RawHttp conn) throws Exception {
+        conn.write("GET /actuator/health/readiness HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        String head = conn.readHead();
+        Matcher length = Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(head);
+        if (length.find()) {
+            conn.readExactly(Integer.parseInt(length.group(1)));
+        } else {
+            assertThat(head).containsIgnoringCase("transfer-encoding: chunked");
+            while (true) {
+                int size = Integer.parseInt(readLine(conn).trim(), 16);
+                conn.readExactly(size + 2);
+                if (size == 0) {
+                    break;
+                }
+            }
+        }
+        return head;
+    }
+
+    private static String readLine(RawHttp conn) throws Exception {
+        StringBuilder line = new StringBuilder();
+        for (int c = conn.in.read(); c != '\n'; c = conn.in.read()) {
+            if (c < 0) {
+                throw new java.io.EOFException("connection closed in a chunk header");
+            }
+            line.append((char) c);
+        }
+        return line.toString();
     }
 
     @Test
