@@ -10,7 +10,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Plain HTTP/1.1 requests over loopback for the ops tests. */
+/**
+ * Plain HTTP/1.1 requests over loopback for the ops tests, on one keep-alive client as load balancers and scrapers
+ * use: connections are reused across requests, answers and 503s alike.
+ */
 final class Http {
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).followRedirects(HttpClient.Redirect.NEVER).build();
@@ -25,8 +28,7 @@ final class Http {
         if (headers.length > 0) {
             b.headers(headers);
         }
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2))
-                .followRedirects(HttpClient.Redirect.NEVER).build().send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static JsonNode json(String body) {
