@@ -47,7 +47,8 @@ final class BenchFixtures {
 
     static DerpServer server() {
         return new DerpServer(new ServerIdentity(NodePrivateKey.generate()), relayProperties(), Optional.empty(),
-                ClientAdmission.ALLOW_ALL, new DerpMetrics(), new SimpleMeterRegistry());
+                ClientAdmission.ALLOW_ALL, new DerpMetrics(), new SimpleMeterRegistry(),
+                io.jderper.server.HandshakeCrypto.onCallingThread());
     }
 
     /** A random 32-byte key; lookups do not care whether it is a curve point. */

@@ -18,7 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -79,15 +78,23 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
             failHandshake(ctx, "all-zero client key");
             return;
         }
-        NaclBox box = NaclBox.between(server.identity().privateKey(), ci.clientKey());
-        Optional<byte[]> plaintext = box.open(ci.sealed());
-        if (plaintext.isEmpty()) {
+        server.handshakeCrypto().open(server.identity().privateKey(), ci.clientKey(), ci.sealed(), ctx.executor(),
+                opened -> clientInfoOpened(ctx, ci, opened));
+    }
+
+    /** Back on the event loop with the opened ClientInfo: parse it, then admit (mesh peers at once). */
+    private void clientInfoOpened(ChannelHandlerContext ctx, Frame.ClientInfo ci, HandshakeCrypto.Opened opened) {
+        if (!ctx.channel().isActive() || phase != Phase.VERIFYING) {
+            return;
+        }
+        if (!opened.ok()) {
             failHandshake(ctx, "ClientInfo box does not open");
             return;
         }
+        NaclBox box = opened.box();
         ClientInfoPayload payload;
         try {
-            payload = ClientInfoPayload.parse(plaintext.get());
+            payload = ClientInfoPayload.parse(opened.plaintext());
         } catch (IllegalArgumentException e) {
             failHandshake(ctx, e.getMessage());
             return;
@@ -126,8 +133,9 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
         phase = Phase.RELAY;
         connection.start();
         ctx.channel().config().setAutoRead(true);
-        // Mesh peers are admitted synchronously, inside the decoder's own read: resuming it there would re-enter it
-        // (and a violation found then released the buffer the outer read still walks). Resume from a fresh task.
+        // When the key exchange ran on the loop itself (a saturated crypto pool), admission can happen inside the
+        // decoder's own read: resuming it there would re-enter it (and a violation found then released the buffer
+        // the outer read still walks). Resume from a fresh task.
         ctx.executor().execute(() -> resumeDecoder(ctx));
     }
 

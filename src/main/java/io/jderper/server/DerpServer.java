@@ -44,11 +44,20 @@ public final class DerpServer implements SmartLifecycle {
     private final Timer handshakeTimer;
     private final MeterRegistry meterRegistry;
     private final ConcurrentHashMap<String, Counter> deniedByReason = new ConcurrentHashMap<>();
+    private final HandshakeCrypto handshakeCrypto;
     private volatile boolean running;
     private volatile boolean accepting = true;
 
     public DerpServer(ServerIdentity identity, RelayProperties relayProperties, Optional<MeshKey> meshKey,
                       ClientAdmission admission, DerpMetrics metrics, MeterRegistry meterRegistry) {
+        this(identity, relayProperties, meshKey, admission, metrics, meterRegistry,
+                HandshakeCrypto.pooled(HandshakeCrypto.defaultThreads()));
+    }
+
+    public DerpServer(ServerIdentity identity, RelayProperties relayProperties, Optional<MeshKey> meshKey,
+                      ClientAdmission admission, DerpMetrics metrics, MeterRegistry meterRegistry,
+                      HandshakeCrypto handshakeCrypto) {
+        this.handshakeCrypto = handshakeCrypto;
         this.identity = identity;
         this.relayProperties = relayProperties;
         this.meshKey = meshKey;
@@ -102,6 +111,10 @@ public final class DerpServer implements SmartLifecycle {
 
     RelayContext relayContext() {
         return relayContext;
+    }
+
+    HandshakeCrypto handshakeCrypto() {
+        return handshakeCrypto;
     }
 
     void handshakeCompleted(long nanos) {

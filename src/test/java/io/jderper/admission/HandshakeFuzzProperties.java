@@ -55,7 +55,8 @@ class HandshakeFuzzProperties {
                 Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ZERO, Duration.ZERO,
                 Duration.ZERO, Duration.ZERO, Duration.ZERO);
         return new DerpServer(new ServerIdentity(SERVER_KEY), relay, Optional.of(DerpServerTestBase.MESH_KEY),
-                ClientAdmission.ALLOW_ALL, new DerpMetrics(), new SimpleMeterRegistry());
+                ClientAdmission.ALLOW_ALL, new DerpMetrics(), new SimpleMeterRegistry(),
+                io.jderper.server.HandshakeCrypto.onCallingThread());
     }
 
     /** Warnings and errors of the relay's handlers: an "unexpected error" there is a bug even if it was contained. */
