@@ -104,6 +104,14 @@ class ContainerFilesTest {
                     assertThat(PropertyCatalog.propertyForEnvironmentVariable(k)).as("ENV %s", k).isNotNull());
             assertThat(env).containsEntry("DERPER_KEYFILE", "/var/lib/derper/derper.key");
             assertThat(env.get("JDK_JAVA_OPTIONS")).contains("-XX:MaxRAMPercentage=").contains("-XX:+ExitOnOutOfMemoryError");
+            if (env.get("JDK_JAVA_OPTIONS").contains("--sun-misc-unsafe-memory-access")) {
+                // JDK 17 and 21 stop at an unknown launcher option: the runtime image must be 24 or later.
+                String runtime = instructions.stream().filter(i -> i.keyword().equals("FROM")).reduce((a, b) -> b)
+                        .orElseThrow().args();
+                java.util.regex.Matcher major = java.util.regex.Pattern.compile(":(\\d+)").matcher(runtime);
+                assertThat(major.find()).as("a JDK major version in the runtime image %s", runtime).isTrue();
+                assertThat(Integer.parseInt(major.group(1))).as("runtime image %s", runtime).isGreaterThanOrEqualTo(24);
+            }
             Map<String, Object> bound = PropertyCatalog.bindAll(withPackaged(env));
             assertThat(((DerperProperties) bound.get("derper")).keyFile()).isEqualTo(Path.of("/var/lib/derper/derper.key"));
             assertThat(((TlsProperties) bound.get("derper.tls")).certDir()).isEqualTo(Path.of("/var/lib/derper/certs"));
