@@ -1,8 +1,7 @@
 package io.jderper.admission;
 
-import io.jderper.testsupport.DerpServerTestBase;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -26,20 +25,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ServerHello), counted in tls_listener_rejected_connections, and the listener keeps accepting: once a token has
  * accrued, a new connection completes TLS.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = io.jderper.JderperApplication.class,
-        properties = {
-                "derper.listen=127.0.0.1:0",
-                "derper.tls.mode=manual",
-                "derper.hostname=127.0.0.1",
-                "derper.http.port=-1",
-                "derper.stun.enabled=false",
-                "derper.relay.drain-period=0s",
-                "management.server.port=0",
-                "management.server.address=127.0.0.1",
-                "derper.mesh.key=" + DerpServerTestBase.MESH_KEY_HEX,
-                "derper.limits.accept-connection-limit=0.5",
-                "derper.limits.accept-connection-burst=2",
-        })
+@TestPropertySource(properties = {
+        "derper.tls.mode=manual",
+        "derper.hostname=127.0.0.1",
+        "derper.limits.accept-connection-limit=0.5",
+        "derper.limits.accept-connection-burst=2",
+})
 class AcceptLimiterTest extends GuardedServerBase {
 
     @DynamicPropertySource

@@ -1,10 +1,9 @@
 package io.jderper.admission;
 
-import io.jderper.testsupport.DerpServerTestBase;
 import io.jderper.testsupport.RawHttp;
 import io.jderper.testsupport.TestClient;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -22,20 +21,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The request deadline (slowloris), the per-IP cap on connections that are not DERP sessions, and the DERP session
  * cap, on a server with small limits. All clients come from 127.0.0.1, so each test closes what it opened.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = io.jderper.JderperApplication.class,
-        properties = {
-                "derper.listen=127.0.0.1:0",
-                "derper.http.port=-1",
-                "derper.stun.enabled=false",
-                "derper.hostname=derp.test",
-                "derper.relay.drain-period=0s",
-                "management.server.port=0",
-                "management.server.address=127.0.0.1",
-                "derper.mesh.key=" + DerpServerTestBase.MESH_KEY_HEX,
-                "derper.limits.http-request-timeout=1500ms",
-                "derper.limits.max-connections=3",
-                "derper.limits.max-http-connections-per-ip=4",
-        })
+@TestPropertySource(properties = {
+        "derper.limits.http-request-timeout=1500ms",
+        "derper.limits.max-connections=3",
+        "derper.limits.max-http-connections-per-ip=4",
+})
 class ConnectionCapsTest extends GuardedServerBase {
 
     @DynamicPropertySource

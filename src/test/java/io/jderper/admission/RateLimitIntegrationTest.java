@@ -8,7 +8,7 @@ import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -25,18 +25,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Per-client receive limits (B§9.1): throttling without loss, SIGHUP reload (file watching off here; it has its own
  * test), a broken reload keeping the limits, mesh peers exempt, and a bad file failing startup.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = io.jderper.JderperApplication.class,
-        properties = {
-                "derper.listen=127.0.0.1:0",
-                "derper.http.port=-1",
-                "derper.stun.enabled=false",
-                "derper.hostname=derp.test",
-                "derper.relay.drain-period=0s",
-                "management.server.port=0",
-                "management.server.address=127.0.0.1",
-                "derper.mesh.key=" + DerpServerTestBase.MESH_KEY_HEX,
-                "derper.limits.rate-config-watch=false",
-        })
+@TestPropertySource(properties = {
+        "derper.limits.rate-config-watch=false",
+})
 class RateLimitIntegrationTest extends GuardedServerBase {
     static final String SLOW = "{\"PerClientRateLimitBytesPerSec\":100000,\"PerClientRateBurstBytes\":0}";
     private static final Path dir;

@@ -6,18 +6,15 @@ import io.jderper.server.DerpMetrics;
 import io.jderper.testsupport.DerpServerTestBase;
 import io.jderper.testsupport.TestClient;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.core.env.Environment;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,20 +32,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * without ServerInfo and are counted by reason, mesh peers bypass, and a reconnect storm of one key reaches the
  * controller only once.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = io.jderper.JderperApplication.class,
-        properties = {
-                "derper.listen=127.0.0.1:0",
-                "derper.http.port=-1",
-                "derper.stun.enabled=false",
-                "derper.hostname=derp.test",
-                "derper.relay.drain-period=0s",
-                "management.server.port=0",
-                "management.server.address=127.0.0.1",
-                "derper.mesh.key=" + DerpServerTestBase.MESH_KEY_HEX,
-                "derper.verify.tailscaled=true",
-                "derper.verify.cache-ttl=3s",
-        })
-class VerificationIntegrationTest {
+@TestPropertySource(properties = {
+        "derper.verify.tailscaled=true",
+        "derper.verify.cache-ttl=3s",
+})
+class VerificationIntegrationTest extends GuardedServerBase {
     private static final FakeAdmissionController controller = new FakeAdmissionController();
     private static final Path dir;
     private static final FakeLocalApi localApi;
@@ -78,11 +66,7 @@ class VerificationIntegrationTest {
     }
 
     @Autowired
-    Environment env;
-    @Autowired
     DerpMetrics metrics;
-    @Autowired
-    MeterRegistry registry;
 
     @BeforeEach
     void reset() {
@@ -90,10 +74,6 @@ class VerificationIntegrationTest {
         controller.requests.clear();
         localApi.requests.clear();
         controller.answer.set(FakeAdmissionController.Answer.allow(true));
-    }
-
-    private URI url() {
-        return URI.create("http://127.0.0.1:" + env.getProperty("local.server.port") + "/derp");
     }
 
     private double denied(String reason) {
@@ -105,7 +85,7 @@ class VerificationIntegrationTest {
     void memberAllowedByBothIsAdmitted_tailscaledAskedFirst() throws Exception {
         NodePrivateKey key = NodePrivateKey.generate();
         localApi.tailnet.add(key.publicKey());
-        try (TestClient c = TestClient.connect(url(), key, DerpClientOptions.defaults())) {
+        try (TestClient c = TestClient.connect(derpUrl(), key, DerpClientOptions.defaults())) {
             assertThat(c.client.isOpen()).isTrue();
         }
         assertThat(localApi.requests.poll(1, TimeUnit.SECONDS).uri()).contains(key.publicKey().toHex());
@@ -117,7 +97,7 @@ class VerificationIntegrationTest {
         NodePrivateKey key = NodePrivateKey.generate();
         long connections = metrics.currentConnections.get();
         double before = denied(DenyReason.TAILSCALED_UNKNOWN);
-        assertThatThrownBy(() -> TestClient.connect(url(), key, DerpClientOptions.defaults()))
+        assertThatThrownBy(() -> TestClient.connect(derpUrl(), key, DerpClientOptions.defaults()))
                 .hasRootCauseInstanceOf(java.io.IOException.class);
         assertThat(denied(DenyReason.TAILSCALED_UNKNOWN)).isEqualTo(before + 1);
         assertThat(metrics.currentConnections.get()).isEqualTo(connections);
@@ -130,7 +110,7 @@ class VerificationIntegrationTest {
         localApi.tailnet.add(key.publicKey());
         controller.answer.set(FakeAdmissionController.Answer.allow(false));
         double before = denied(DenyReason.CONTROLLER_DENIED);
-        assertThatThrownBy(() -> TestClient.connect(url(), key, DerpClientOptions.defaults()))
+        assertThatThrownBy(() -> TestClient.connect(derpUrl(), key, DerpClientOptions.defaults()))
                 .isInstanceOf(ExecutionException.class);
         assertThat(denied(DenyReason.CONTROLLER_DENIED)).isEqualTo(before + 1);
     }
@@ -138,7 +118,7 @@ class VerificationIntegrationTest {
     @Test
     void meshPeersBypassVerification_C51() throws Exception {
         controller.answer.set(FakeAdmissionController.Answer.allow(false));
-        try (TestClient m = TestClient.connect(url(), DerpClientOptions.defaults().withMeshKey(DerpServerTestBase.MESH_KEY))) {
+        try (TestClient m = TestClient.connect(derpUrl(), DerpClientOptions.defaults().withMeshKey(DerpServerTestBase.MESH_KEY))) {
             assertThat(m.client.isOpen()).isTrue();
         }
         assertThat(localApi.requests.poll(300, TimeUnit.MILLISECONDS)).isNull();
@@ -153,7 +133,7 @@ class VerificationIntegrationTest {
         double hits = registry.find("derp_admission_cache_hits").counter().count();
         List<CompletableFuture<?>> attempts = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
-            attempts.add(io.jderper.client.DerpClient.connect(url(), key, DerpClientOptions.defaults(), (c, f) -> {
+            attempts.add(io.jderper.client.DerpClient.connect(derpUrl(), key, DerpClientOptions.defaults(), (c, f) -> {
                 if (f instanceof io.jderper.protocol.Frame.PacketFrame p) {
                     p.release();
                 }
