@@ -71,7 +71,11 @@ public final class HandshakeCrypto {
         try {
             pool.execute(() -> {
                 Opened opened = compute(own, peer, sealed);
-                loop.execute(() -> then.accept(opened));
+                try {
+                    loop.execute(() -> then.accept(opened));
+                } catch (RejectedExecutionException loopGone) {
+                    // The loop shut down with the server: its connections, this one included, are closed already.
+                }
             });
         } catch (RejectedExecutionException saturated) {
             ranOnLoop.increment();
