@@ -67,7 +67,9 @@ final class DebugRoutes {
                 new Page("threads", "Thread dump", r -> blocking(() -> text(TEXT_PLAIN, ThreadDump.render()))),
                 new Page("heap", "Heap summary and class histogram", this::heap),
                 new Page("check", "Consistency check", this::check),
-                new Page("traffic", "Traffic check", this::traffic));
+                new Page("traffic", "Traffic check", this::traffic),
+                new Page("profile", "CPU and allocation profile: a Flight Recorder file, ?seconds=N (default "
+                        + JfrProfile.DEFAULT_SECONDS + ")", this::profile));
     }
 
     RouterFunction<ServerResponse> routes() {
@@ -164,6 +166,30 @@ final class DebugRoutes {
                 }));
         return ServerResponse.ok().headers(h -> BrowserHeaders.apply(h, BrowserHeaders.RELAXED_CONTENT_SECURITY_POLICY))
                 .header("Content-Type", TEXT_PLAIN).body(body);
+    }
+
+    /**
+     * Records for the requested time without holding a thread, then sends the file. A client that goes away early
+     * ends the recording at once.
+     */
+    private Mono<ServerResponse> profile(ServerRequest request) {
+        Duration duration;
+        try {
+            duration = JfrProfile.duration(request.queryParam("seconds").orElse(null));
+        } catch (IllegalArgumentException e) {
+            return error(HttpStatus.BAD_REQUEST, e.getMessage());
+        }
+        Mono<byte[]> recorded = Mono.usingWhen(
+                Mono.fromCallable(JfrProfile::start).subscribeOn(Schedulers.boundedElastic()),
+                profile -> Mono.delay(duration).then(Mono.fromCallable(profile::finish).subscribeOn(Schedulers.boundedElastic())),
+                profile -> Mono.fromRunnable(profile::close).subscribeOn(Schedulers.boundedElastic()));
+        String file = "jderper-" + machine.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + java.time.Instant.now().getEpochSecond() + ".jfr";
+        return recorded.flatMap(bytes -> ServerResponse.ok()
+                        .headers(h -> BrowserHeaders.apply(h, BrowserHeaders.RELAXED_CONTENT_SECURITY_POLICY))
+                        .header("Content-Type", "application/octet-stream")
+                        .header("Content-Disposition", "attachment; filename=\"" + file + "\"")
+                        .bodyValue(bytes))
+                .onErrorResume(JfrProfile.Busy.class, e -> error(HttpStatus.CONFLICT, e.getMessage()));
     }
 
     /** Runs work that may block (JMX, safepoint operations) away from the event loop. */
