@@ -2,6 +2,7 @@ package io.jderper.ops;
 
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,7 +56,10 @@ final class JfrProfile implements AutoCloseable {
 
     /** Stops the recording and returns the file's bytes. */
     byte[] finish() throws IOException {
-        recording.stop();
+        if (recording.getState() == RecordingState.RUNNING) {
+            // Otherwise the JVM is shutting down and Flight Recorder has stopped it already: send what it holds.
+            recording.stop();
+        }
         Path file = Files.createTempFile("jderper-profile", ".jfr");
         try {
             recording.dump(file);
