@@ -16,6 +16,9 @@ import java.util.List;
  * @param discovery   {@code static} (the list above) or {@code dns} (resolve {@code dnsName} periodically)
  * @param dnsName     headless-service name resolved when discovery is dns
  * @param dnsRefresh  how often dns discovery resolves
+ * @param dnsServerName with dns discovery over TLS, the host name sent as SNI to every discovered sibling and checked in
+ *                    its certificate, for regions whose nodes share one name (as DERP map nodes may, each with its own
+ *                    IPv4/IPv6); empty = none, so siblings must serve certificates without SNI
  * @param dialPort    port to dial siblings on when an entry carries none (443 as the original; 0 = the main listener's)
  * @param tls         whether links to siblings use https (the original always does)
  * @param caFile      PEM file of the CA certificates sibling certificates must chain to, instead of the system CAs
@@ -29,6 +32,7 @@ public record MeshProperties(
         @DefaultValue("static") String discovery,
         @DefaultValue("") String dnsName,
         @DefaultValue("30s") Duration dnsRefresh,
+        @DefaultValue("") String dnsServerName,
         @DefaultValue("443") int dialPort,
         @DefaultValue("true") boolean tls,
         Path caFile) {
@@ -44,6 +48,10 @@ public record MeshProperties(
         }
         if (discovery.equals("dns") && dnsName.isBlank()) {
             throw new IllegalArgumentException("derper.mesh.dns-name is required when derper.mesh.discovery=dns");
+        }
+        if (!dnsServerName.isBlank() && !(discovery.equals("dns") && tls)) {
+            throw new IllegalArgumentException("derper.mesh.dns-server-name only applies with derper.mesh.discovery=dns "
+                    + "and derper.mesh.tls=true, got discovery=" + discovery + ", tls=" + tls);
         }
     }
 }

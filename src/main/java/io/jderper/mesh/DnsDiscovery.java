@@ -32,6 +32,7 @@ final class DnsDiscovery {
     private final String name;
     private final boolean tls;
     private final int port;
+    private final String serverName;
     private final Consumer<Set<SiblingTarget>> apply;
     private final AtomicBoolean inFlight = new AtomicBoolean();
     private volatile ScheduledFuture<?> schedule;
@@ -39,11 +40,13 @@ final class DnsDiscovery {
     private volatile Instant lastSuccess;
     private volatile String lastError;
 
-    DnsDiscovery(SiblingResolver resolver, String name, boolean tls, int port, Consumer<Set<SiblingTarget>> apply) {
+    DnsDiscovery(SiblingResolver resolver, String name, boolean tls, int port, String serverName,
+                 Consumer<Set<SiblingTarget>> apply) {
         this.resolver = resolver;
         this.name = name;
         this.tls = tls;
         this.port = port;
+        this.serverName = serverName;
         this.apply = apply;
     }
 
@@ -81,7 +84,7 @@ final class DnsDiscovery {
                     }
                     lastError = why;
                 } else {
-                    Set<SiblingTarget> targets = targets(addresses, tls, port);
+                    Set<SiblingTarget> targets = targets(addresses, tls, port, serverName);
                     List<String> names = targets.stream().map(SiblingTarget::name).toList();
                     if (lastError != null || !names.equals(lastAddresses)) {
                         log.info("mesh discovery: {} lists {}", name, names);
@@ -105,13 +108,13 @@ final class DnsDiscovery {
      * One target per address. A dual-stack pod answers with an A and an AAAA record, and two links to one sibling are
      * waste, so IPv4 addresses are used when there are any and IPv6 ones only in an IPv6-only cluster.
      */
-    static Set<SiblingTarget> targets(List<InetAddress> addresses, boolean tls, int port) {
+    static Set<SiblingTarget> targets(List<InetAddress> addresses, boolean tls, int port, String serverName) {
         boolean anyV4 = addresses.stream().anyMatch(a -> a instanceof Inet4Address);
         return addresses.stream()
                 .filter(a -> !anyV4 || a instanceof Inet4Address)
                 .distinct()
                 .sorted(Comparator.comparing(InetAddress::getHostAddress))
-                .map(a -> SiblingTarget.fromAddress(a, tls, port))
+                .map(a -> SiblingTarget.fromAddress(a, tls, port, serverName))
                 .collect(Collectors.toCollection(LinkedHashSet::new));
     }
 

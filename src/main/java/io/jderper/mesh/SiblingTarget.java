@@ -44,14 +44,20 @@ record SiblingTarget(String name, URI url, String dialHost, int port) {
         return new SiblingTarget(e.raw(), url(tls, e.host(), port), dialHost, dialPort);
     }
 
-    /** A sibling found by DNS discovery: reached and named by its address. */
-    static SiblingTarget fromAddress(InetAddress address, boolean tls, int port) {
+    /**
+     * A sibling found by DNS discovery: reached and named by its address. With a {@code serverName} the link's URL
+     * carries that name instead (SNI and certificate check), and the address becomes the dial host.
+     */
+    static SiblingTarget fromAddress(InetAddress address, boolean tls, int port, String serverName) {
         String literal = address.getHostAddress();
         int scope = literal.indexOf('%');
         if (scope >= 0) {
             literal = literal.substring(0, scope);
         }
         String urlHost = address instanceof Inet6Address ? "[" + literal + "]" : literal;
+        if (serverName != null && !serverName.isBlank()) {
+            return new SiblingTarget(urlHost + ":" + port, url(tls, serverName, port), literal, port);
+        }
         return new SiblingTarget(urlHost + ":" + port, url(tls, literal, port), null, port);
     }
 

@@ -108,6 +108,28 @@ class MeshTlsTest {
         }
     }
 
+    /**
+     * DNS discovery in a region whose nodes share one name: the discovered address is dialled, the shared name is sent
+     * as SNI and checked in the certificate, so a sibling with a DNS host name (which refuses handshakes without SNI)
+     * links all the same.
+     */
+    @Test
+    void dnsDiscoveredSiblingsAreCheckedAgainstTheSharedServerName() throws Exception {
+        FakeSiblingResolver dns = new FakeSiblingResolver();
+        dns.answer("region.test", "127.0.0.1");
+        try (MeshNode node = MeshNode.start("dns-tls-node", "127.0.0.6", MeshNode.freePortOnAll("127.0.0.6"), List.of(
+                "--derper.mesh.key=" + MeshNode.MESH_KEY, "--derper.mesh.tls=true",
+                "--derper.mesh.ca-file=" + caFile,
+                "--derper.mesh.discovery=dns", "--derper.mesh.dns-name=region.test", "--derper.mesh.dns-refresh=300ms",
+                "--derper.mesh.dns-server-name=sibling.test", "--derper.mesh.dial-port=" + named.port), dns)) {
+            String discovered = "127.0.0.1:" + named.port;
+            await(Duration.ofSeconds(15), () -> node.mesh().link(discovered).map(l -> l.state() == MeshLink.State.UP)
+                    .orElse(false), "the discovered sibling is linked over verified TLS");
+            assertThat(node.mesh().link(discovered).orElseThrow().target().url().toString())
+                    .isEqualTo("https://sibling.test:" + named.port + "/derp");
+        }
+    }
+
     @Test
     void systemCasAreTheDefaultTrust() throws Exception {
         String byName = "sibling.test:" + named.port + "/127.0.0.1";

@@ -29,6 +29,18 @@ class SiblingTargetTest {
     }
 
     @Test
+    void aDiscoveredAddressWithASharedServerNameIsDialledButCheckedByName() throws Exception {
+        SiblingTarget t = SiblingTarget.fromAddress(java.net.InetAddress.getByName("10.0.0.7"), true, 443, "derp-eu.example.com");
+        assertThat(t.name()).isEqualTo("10.0.0.7:443");
+        assertThat(t.url()).hasToString("https://derp-eu.example.com/derp");
+        assertThat(t.hostToDial()).isEqualTo("10.0.0.7");
+        assertThat(t.urlHostIsAddress()).isFalse();
+        SiblingTarget plain = SiblingTarget.fromAddress(java.net.InetAddress.getByName("10.0.0.7"), true, 443, "");
+        assertThat(plain.url()).hasToString("https://10.0.0.7/derp");
+        assertThat(plain.urlHostIsAddress()).isTrue();
+    }
+
+    @Test
     void portsAndPlainHttp() {
         assertThat(SiblingTarget.fromEntry("127.0.0.2:3340", false, 443).url().toString()).isEqualTo("http://127.0.0.2:3340/derp");
         assertThat(SiblingTarget.fromEntry("derp-2", false, 3340).url().toString()).isEqualTo("http://derp-2:3340/derp");
