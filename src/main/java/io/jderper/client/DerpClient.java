@@ -151,7 +151,9 @@ public final class DerpClient {
             }
         }, options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(f -> {
-            if (!connected.isDone()) {
+            // Closed before the TCP connect succeeded: the connect future fails too and carries the real cause
+            // (refused, unreachable); which of the two listeners runs first is not fixed, so leave it to that one.
+            if (!connected.isDone() && cf.isSuccess()) {
                 // A failed TLS handshake closes the channel before its exception travels the pipeline: report that cause.
                 SslHandler ssl = channel.pipeline().get(SslHandler.class);
                 Throwable tlsFailure = ssl != null && ssl.handshakeFuture().isDone() ? ssl.handshakeFuture().cause() : null;
