@@ -75,6 +75,10 @@ public final class DerpServer implements SmartLifecycle {
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
                 .register(meterRegistry);
         this.relayContext = new RelayContext(registry, metrics, relayProperties, batches, queueDepths);
+        io.micrometer.core.instrument.FunctionCounter.builder("derp_handshake_crypto_on_loop", handshakeCrypto,
+                        c -> (double) c.ranOnLoop())
+                .description("ClientInfo key exchanges run on an event loop because the handshake pool's queue was full")
+                .register(meterRegistry);
         this.handshakeTimer = Timer.builder("derp_handshake_duration")
                 .description("time from the upgrade to ServerInfo")
                 .publishPercentileHistogram()
