@@ -179,10 +179,17 @@ final class DebugRoutes {
         } catch (IllegalArgumentException e) {
             return error(HttpStatus.BAD_REQUEST, e.getMessage());
         }
-        Mono<byte[]> recorded = Mono.usingWhen(
-                Mono.fromCallable(JfrProfile::start).subscribeOn(Schedulers.boundedElastic()),
-                profile -> Mono.delay(duration).then(Mono.fromCallable(profile::finish).subscribeOn(Schedulers.boundedElastic())),
-                profile -> Mono.fromRunnable(profile::close).subscribeOn(Schedulers.boundedElastic()));
+        // Released before the file is sent, so a caller that got one profile can start the next at once.
+        Mono<byte[]> recorded = Mono.fromCallable(JfrProfile::start).subscribeOn(Schedulers.boundedElastic())
+                .flatMap(profile -> Mono.delay(duration)
+                        .then(Mono.fromCallable(() -> {
+                            try {
+                                return profile.finish();
+                            } finally {
+                                profile.close();
+                            }
+                        }).subscribeOn(Schedulers.boundedElastic()))
+                        .doOnCancel(() -> Schedulers.boundedElastic().schedule(profile::close)));
         String file = "jderper-" + machine.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + java.time.Instant.now().getEpochSecond() + ".jfr";
         return recorded.flatMap(bytes -> ServerResponse.ok()
                         .headers(h -> BrowserHeaders.apply(h, BrowserHeaders.RELAXED_CONTENT_SECURITY_POLICY))

@@ -24,6 +24,7 @@ final class JfrProfile implements AutoCloseable {
     private static final AtomicBoolean RUNNING = new AtomicBoolean();
 
     private final Recording recording;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private JfrProfile(Recording recording) {
         this.recording = recording;
@@ -72,6 +73,9 @@ final class JfrProfile implements AutoCloseable {
     /** Releases the recording; safe after {@link #finish} and when the client went away before it. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             recording.close();
         } finally {

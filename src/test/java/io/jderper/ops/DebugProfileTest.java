@@ -32,9 +32,17 @@ class DebugProfileTest extends DerpServerTestBase {
                 .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    /** Flight Recorder's first start in a JVM can take a while on a busy machine: wait for it, never guess. */
+    private static void awaitRecording() {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> jdk.jfr.FlightRecorder.getFlightRecorder()
+                .getRecordings().stream().anyMatch(r -> r.getName().equals("jderper debug profile")
+                        && r.getState() == jdk.jfr.RecordingState.RUNNING));
+    }
+
     @Test
     void aRecordingOfTheRequestedSecondsCoversTheRelayAtWork(@TempDir Path dir) throws Exception {
-        CompletableFuture<HttpResponse<byte[]>> pending = profile("?seconds=2");
+        CompletableFuture<HttpResponse<byte[]>> pending = profile("?seconds=4");
+        awaitRecording();
         // Relay traffic while it records, so the method samples have something to show.
         try (TestClient a = TestClient.connect(derpUrl()); TestClient b = TestClient.connect(derpUrl())) {
             long until = System.nanoTime() + Duration.ofMillis(1500).toNanos();
@@ -68,8 +76,8 @@ class DebugProfileTest extends DerpServerTestBase {
 
     @Test
     void oneProfileAtATimeAndTheDurationIsChecked() throws Exception {
-        CompletableFuture<HttpResponse<byte[]>> first = profile("?seconds=2");
-        Thread.sleep(700);
+        CompletableFuture<HttpResponse<byte[]>> first = profile("?seconds=5");
+        awaitRecording();
         HttpResponse<byte[]> second = profile("?seconds=1").get();
         assertThat(second.statusCode()).isEqualTo(409);
         assertThat(new String(second.body())).isEqualTo("a profile is already being recorded; try again when it ends\n");
@@ -80,6 +88,17 @@ class DebugProfileTest extends DerpServerTestBase {
             assertThat(r.statusCode()).as(bad).isEqualTo(400);
             assertThat(new String(r.body())).as(bad).startsWith("seconds must be a whole number from 1 to 300, got \"");
         }
+    }
+
+    @Test
+    void aCallerThatHangsUpEndsTheRecording() throws Exception {
+        try (io.jderper.testsupport.RawHttp conn = new io.jderper.testsupport.RawHttp(port())) {
+            conn.write("GET /debug/profile?seconds=120 HTTP/1.1\r\nHost: derp.test\r\n\r\n");
+            awaitRecording();
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> jdk.jfr.FlightRecorder.getFlightRecorder()
+                .getRecordings().stream().noneMatch(r -> r.getName().equals("jderper debug profile")));
+        assertThat(profile("?seconds=1").get().statusCode()).as("the next profile can start").isEqualTo(200);
     }
 
     @Test
