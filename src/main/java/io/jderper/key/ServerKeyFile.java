@@ -70,8 +70,8 @@ public final class ServerKeyFile {
         try {
             try {
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // non-POSIX file system: permissions are the platform default
+            } catch (UnsupportedOperationException nonPosixFileSystem) {
+                // No POSIX permissions here (e.g. Windows): the file keeps the platform's default protection.
             }
             Files.writeString(tmp, body, StandardCharsets.UTF_8);
             try {

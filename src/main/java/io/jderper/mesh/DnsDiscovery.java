@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -30,9 +31,7 @@ final class DnsDiscovery {
 
     private final SiblingResolver resolver;
     private final String name;
-    private final boolean tls;
-    private final int port;
-    private final String serverName;
+    private final Function<InetAddress, SiblingTarget> toTarget;
     private final Consumer<Set<SiblingTarget>> apply;
     private final AtomicBoolean inFlight = new AtomicBoolean();
     private volatile ScheduledFuture<?> schedule;
@@ -40,13 +39,12 @@ final class DnsDiscovery {
     private volatile Instant lastSuccess;
     private volatile String lastError;
 
-    DnsDiscovery(SiblingResolver resolver, String name, boolean tls, int port, String serverName,
+    /** {@code toTarget} turns one address of the answer into the link to keep (URL, server name, port). */
+    DnsDiscovery(SiblingResolver resolver, String name, Function<InetAddress, SiblingTarget> toTarget,
                  Consumer<Set<SiblingTarget>> apply) {
         this.resolver = resolver;
         this.name = name;
-        this.tls = tls;
-        this.port = port;
-        this.serverName = serverName;
+        this.toTarget = toTarget;
         this.apply = apply;
     }
 
@@ -84,7 +82,7 @@ final class DnsDiscovery {
                     }
                     lastError = why;
                 } else {
-                    Set<SiblingTarget> targets = targets(addresses, tls, port, serverName);
+                    Set<SiblingTarget> targets = targets(addresses, toTarget);
                     List<String> names = targets.stream().map(SiblingTarget::name).toList();
                     if (lastError != null || !names.equals(lastAddresses)) {
                         log.info("mesh discovery: {} lists {}", name, names);
@@ -108,13 +106,13 @@ final class DnsDiscovery {
      * One target per address. A dual-stack pod answers with an A and an AAAA record, and two links to one sibling are
      * waste, so IPv4 addresses are used when there are any and IPv6 ones only in an IPv6-only cluster.
      */
-    static Set<SiblingTarget> targets(List<InetAddress> addresses, boolean tls, int port, String serverName) {
+    static Set<SiblingTarget> targets(List<InetAddress> addresses, Function<InetAddress, SiblingTarget> toTarget) {
         boolean anyV4 = addresses.stream().anyMatch(a -> a instanceof Inet4Address);
         return addresses.stream()
                 .filter(a -> !anyV4 || a instanceof Inet4Address)
                 .distinct()
                 .sorted(Comparator.comparing(InetAddress::getHostAddress))
-                .map(a -> SiblingTarget.fromAddress(a, tls, port, serverName))
+                .map(toTarget)
                 .collect(Collectors.toCollection(LinkedHashSet::new));
     }
 

@@ -133,8 +133,9 @@ public final class RegionMesh implements SmartLifecycle {
             addLink(SiblingTarget.fromEntry(entry.raw(), properties.tls(), defaultPort));
         }
         if (properties.discovery().equals("dns")) {
-            discovery = new DnsDiscovery(resolver, properties.dnsName(), properties.tls(), defaultPort,
-                    properties.dnsServerName(), this::reconcileDiscovered);
+            discovery = new DnsDiscovery(resolver, properties.dnsName(),
+                    address -> SiblingTarget.fromAddress(address, properties.tls(), defaultPort, properties.dnsServerName()),
+                    this::reconcileDiscovered);
             discovery.start(group.next(), properties.dnsRefresh());
             log.info("mesh: discovering siblings from {} every {}", properties.dnsName(), properties.dnsRefresh());
         }

@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -88,7 +89,7 @@ final class TlsProbe {
         // A failed connect also fails the TLS handshake ("removed before handshake completed"); the connect error says more.
         // The flag is set from channelActive, on the event loop and before any handshake byte can arrive, so a handshake
         // failure is never mistaken for a connect failure however late the caller's connect listener is added.
-        java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean connected = new AtomicBoolean();
         Bootstrap b = new Bootstrap().group(ClientEventLoops.shared()).channel(ClientEventLoops.channelClass())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, run.remaining().toMillis())))
                 .handler(new ChannelInitializer<SocketChannel>() {

@@ -91,14 +91,12 @@ public final class DerpMetrics implements MeterBinder {
      * them in a map that only gains a label on first use and prints it sorted.
      */
     public void forEachTcpRtt(BiConsumer<String, Long> visitor) {
-        java.util.TreeMap<String, Long> used = new java.util.TreeMap<>();
-        for (TcpRttBucket b : TcpRttBucket.values()) {
+        for (TcpRttBucket b : TcpRttBucket.byLabel()) {
             long n = tcpRttCount(b);
             if (n > 0) {
-                used.put(b.label(), n);
+                visitor.accept(b.label(), n);
             }
         }
-        used.forEach(visitor);
     }
 
     public void dropped(DropReason reason, boolean disco, int bytes) {

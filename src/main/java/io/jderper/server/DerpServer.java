@@ -5,6 +5,7 @@ import io.jderper.config.RelayProperties;
 import io.jderper.key.MeshKey;
 import io.jderper.protocol.FrameDecoder;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -75,7 +76,7 @@ public final class DerpServer implements SmartLifecycle {
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
                 .register(meterRegistry);
         this.relayContext = new RelayContext(registry, metrics, relayProperties, batches, queueDepths);
-        io.micrometer.core.instrument.FunctionCounter.builder("derp_handshake_crypto_on_loop", handshakeCrypto,
+        FunctionCounter.builder("derp_handshake_crypto_on_loop", handshakeCrypto,
                         c -> (double) c.ranOnLoop())
                 .description("ClientInfo key exchanges run on an event loop because the handshake pool's queue was full")
                 .register(meterRegistry);

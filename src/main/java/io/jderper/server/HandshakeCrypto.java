@@ -10,6 +10,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -30,7 +31,7 @@ public final class HandshakeCrypto {
 
     /** Null when every key exchange runs on the calling loop. */
     private final ThreadPoolExecutor pool;
-    private final java.util.concurrent.atomic.LongAdder ranOnLoop = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder ranOnLoop = new LongAdder();
 
     private HandshakeCrypto(ThreadPoolExecutor pool) {
         this.pool = pool;

@@ -1,5 +1,8 @@
 package io.jderper.server;
 
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,6 +22,9 @@ public enum TcpRttBucket {
     ERROR("error", -1);
 
     private static final TcpRttBucket[] BOUNDED = {MS_10, MS_20, MS_50, MS_100, MS_150, MS_250, MS_500};
+    /** In the order the original prints its labels: sorted as text ("100ms" before "10ms"). */
+    private static final List<TcpRttBucket> BY_LABEL = Arrays.stream(values())
+            .sorted(Comparator.comparing(TcpRttBucket::label)).toList();
 
     private final String label;
     private final long boundMicros;
@@ -30,6 +36,10 @@ public enum TcpRttBucket {
 
     public String label() {
         return label;
+    }
+
+    static List<TcpRttBucket> byLabel() {
+        return BY_LABEL;
     }
 
     /** The bucket of a round-trip estimate in microseconds (the unit Linux reports in {@code tcp_info}). */

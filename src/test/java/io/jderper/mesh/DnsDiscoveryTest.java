@@ -20,7 +20,7 @@ class DnsDiscoveryTest {
     final List<Set<SiblingTarget>> applied = new CopyOnWriteArrayList<>();
 
     DnsDiscovery discovery(boolean tls, int port) {
-        return new DnsDiscovery(resolver, NAME, tls, port, "", applied::add);
+        return new DnsDiscovery(resolver, NAME, a -> SiblingTarget.fromAddress(a, tls, port, ""), applied::add);
     }
 
     static List<String> names(Set<SiblingTarget> targets) {
