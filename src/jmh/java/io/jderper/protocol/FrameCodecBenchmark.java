@@ -43,13 +43,13 @@ public class FrameCodecBenchmark extends BenchmarkDefaults {
 
         FrameDecoder serverDecoder = new FrameDecoder(FrameDecoder.Role.SERVER);
         server = new EmbeddedChannel(serverDecoder);
-        server.writeInbound(FrameEncoder.encode(UnpooledByteBufAllocator.DEFAULT,
+        server.writeInbound(FrameWriter.encode(UnpooledByteBufAllocator.DEFAULT,
                 new Frame.ClientInfo(peer, new byte[64])));
         server.readInbound();
         serverDecoder.resume(server.pipeline().context(serverDecoder));
 
         client = new EmbeddedChannel(new FrameDecoder(FrameDecoder.Role.CLIENT));
-        ByteBuf sk = FrameEncoder.encode(UnpooledByteBufAllocator.DEFAULT, new Frame.ServerKey(peer));
+        ByteBuf sk = FrameWriter.encode(UnpooledByteBufAllocator.DEFAULT, new Frame.ServerKey(peer));
         client.writeInbound(sk);
         client.readInbound();
 
@@ -101,19 +101,19 @@ public class FrameCodecBenchmark extends BenchmarkDefaults {
 
     @Benchmark
     public boolean encodePong() {
-        ByteBuf b = FrameEncoder.writePong(alloc.directBuffer(13), 0x1234_5678_9abc_def0L);
+        ByteBuf b = FrameWriter.pong(alloc, 0x1234_5678_9abc_def0L);
         return b.release();
     }
 
     @Benchmark
     public boolean encodePeerGone() {
-        ByteBuf b = FrameEncoder.writePeerGone(alloc.directBuffer(38), peer, PeerGoneReason.DISCONNECTED);
+        ByteBuf b = FrameWriter.peerGone(alloc, peer, PeerGoneReason.DISCONNECTED);
         return b.release();
     }
 
     @Benchmark
     public boolean encodePeerPresent() {
-        ByteBuf b = FrameEncoder.encode(alloc, new Frame.PeerPresent(peer, new byte[16], 41641, 1));
+        ByteBuf b = FrameWriter.encode(alloc, new Frame.PeerPresent(peer, new byte[16], 41641, 1));
         return b.release();
     }
 }

@@ -7,7 +7,7 @@ import io.jderper.key.NodePrivateKey;
 import io.jderper.key.NodePublicKey;
 import io.jderper.protocol.ClientInfoPayload;
 import io.jderper.protocol.Frame;
-import io.jderper.protocol.FrameEncoder;
+import io.jderper.protocol.FrameWriter;
 import io.jderper.protocol.FrameType;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -69,7 +69,7 @@ final class BenchFixtures {
     static ByteBuf clientInfo(ByteBufAllocator alloc, NodePrivateKey key, NodePublicKey server) {
         ClientInfoPayload payload = new ClientInfoPayload(null, FrameType.PROTOCOL_VERSION, true, false, "");
         byte[] sealed = NaclBox.between(key, server).seal(payload.toJson());
-        return FrameEncoder.encode(alloc, new Frame.ClientInfo(key.publicKey(), sealed));
+        return FrameWriter.encode(alloc, new Frame.ClientInfo(key.publicKey(), sealed));
     }
 
     /** An embedded channel taken over by {@code server} and handshaken as {@code key}; its outbound queue is empty. */
@@ -100,7 +100,9 @@ final class BenchFixtures {
     static byte[] sendPackets(NodePublicKey dst, int size, int count) {
         ByteBuf b = UnpooledByteBufAllocator.DEFAULT.heapBuffer();
         for (int i = 0; i < count; i++) {
-            FrameEncoder.writeSendPacketHeader(b, dst, size);
+            ByteBuf header = FrameWriter.sendPacketHeader(UnpooledByteBufAllocator.DEFAULT, dst, size);
+            b.writeBytes(header);
+            header.release();
             for (int j = 0; j < size; j++) {
                 b.writeByte(j);
             }

@@ -6,7 +6,7 @@ import io.jderper.key.NodePublicKey;
 import io.jderper.protocol.ClientInfoPayload;
 import io.jderper.protocol.Frame;
 import io.jderper.protocol.FrameDecoder;
-import io.jderper.protocol.FrameEncoder;
+import io.jderper.protocol.FrameWriter;
 import io.jderper.protocol.FrameType;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -201,10 +201,114 @@ public final class DerpClient {
         ClientInfoPayload payload = new ClientInfoPayload(options.meshKey() == null ? null : options.meshKey().toHex(),
                 FrameType.PROTOCOL_VERSION, options.canAckPings(), options.prober(), "");
         byte[] sealed = NaclBox.between(key, server).seal(payload.toJson());
-        return FrameEncoder.encode(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, new Frame.ClientInfo(key.publicKey(), sealed));
+        return FrameWriter.encode(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, new Frame.ClientInfo(key.publicKey(), sealed));
+    }
+
+    /**
+     * The frames the client itself answers before its listener sees them: Pong settles a {@link #ping}, Ping is
+     * acknowledged when the client said it would. Everything else is the listener's alone.
+     */
+    private final class ControlFrames implements Frame.Visitor<Void> {
+        @Override
+        public Void pong(Frame.Pong pong) {
+            CompletableFuture<Void> waiting = pendingPings.remove(pong.data());
+            if (waiting != null) {
+                waiting.complete(null);
+            }
+            return null;
+        }
+
+        @Override
+        public Void ping(Frame.Ping ping) {
+            if (options.canAckPings()) {
+                channel.writeAndFlush(FrameWriter.pong(channel.alloc(), ping.data()));
+            }
+            return null;
+        }
+
+        @Override
+        public Void serverKey(Frame.ServerKey f) {
+            return null;
+        }
+
+        @Override
+        public Void clientInfo(Frame.ClientInfo f) {
+            return null;
+        }
+
+        @Override
+        public Void serverInfo(Frame.ServerInfo f) {
+            return null;
+        }
+
+        @Override
+        public Void sendPacket(Frame.SendPacket f) {
+            return null;
+        }
+
+        @Override
+        public Void recvPacket(Frame.RecvPacket f) {
+            return null;
+        }
+
+        @Override
+        public Void forwardPacket(Frame.ForwardPacket f) {
+            return null;
+        }
+
+        @Override
+        public Void keepAlive(Frame.KeepAlive f) {
+            return null;
+        }
+
+        @Override
+        public Void notePreferred(Frame.NotePreferred f) {
+            return null;
+        }
+
+        @Override
+        public Void peerGone(Frame.PeerGone f) {
+            return null;
+        }
+
+        @Override
+        public Void peerPresent(Frame.PeerPresent f) {
+            return null;
+        }
+
+        @Override
+        public Void watchConns(Frame.WatchConns f) {
+            return null;
+        }
+
+        @Override
+        public Void closePeer(Frame.ClosePeer f) {
+            return null;
+        }
+
+        @Override
+        public Void health(Frame.Health f) {
+            return null;
+        }
+
+        @Override
+        public Void restarting(Frame.Restarting f) {
+            return null;
+        }
+
+        @Override
+        public Void ignored(Frame.Ignored f) {
+            return null;
+        }
+
+        @Override
+        public Void unknown(Frame.Unknown f) {
+            return null;
+        }
     }
 
     private final class Handler extends SimpleChannelInboundHandler<Frame> {
+        private final ControlFrames controlFrames = new ControlFrames();
         private boolean sawServerKey;
 
         Handler() {
@@ -259,14 +363,7 @@ public final class DerpClient {
         }
 
         private void dispatch(Frame frame) {
-            if (frame instanceof Frame.Pong pong) {
-                CompletableFuture<Void> waiting = pendingPings.remove(pong.data());
-                if (waiting != null) {
-                    waiting.complete(null);
-                }
-            } else if (frame instanceof Frame.Ping ping && options.canAckPings()) {
-                channel.writeAndFlush(FrameEncoder.writePong(channel.alloc().buffer(13), ping.data()));
-            }
+            frame.accept(controlFrames);
             listener.onFrame(DerpClient.this, frame);
         }
 
@@ -300,8 +397,7 @@ public final class DerpClient {
             packet.release();
             throw new IllegalArgumentException("packet of " + n + " bytes exceeds " + FrameType.MAX_PACKET_SIZE);
         }
-        ByteBuf header = FrameEncoder.writeSendPacketHeader(channel.alloc().buffer(FrameType.HEADER_LENGTH + FrameType.KEY_LENGTH),
-                dst, packet.readableBytes());
+        ByteBuf header = FrameWriter.sendPacketHeader(channel.alloc(), dst, packet.readableBytes());
         ByteBuf frame = channel.alloc().compositeDirectBuffer(2).addComponents(true, header, packet);
         return flush ? channel.writeAndFlush(frame) : channel.write(frame);
     }
@@ -345,7 +441,7 @@ public final class DerpClient {
     }
 
     public ChannelFuture writeFrame(Frame frame) {
-        return channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), frame));
+        return channel.writeAndFlush(FrameWriter.encode(channel.alloc(), frame));
     }
 
     /** Writes arbitrary bytes (tests of malformed input). Takes ownership. */

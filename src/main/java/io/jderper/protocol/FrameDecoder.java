@@ -2,6 +2,7 @@ package io.jderper.protocol;
 
 import io.jderper.key.NodePublicKey;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
@@ -12,13 +13,23 @@ import java.util.List;
  * DERP frame decoder, one instance per connection. A state machine over the 5-byte header: frames the role handles are
  * buffered whole (bounded by the per-type limits) and emitted as {@link Frame} records; relayed packets as retained
  * slices of the input. Frames the role ignores are skipped as they stream in, whatever their declared length, and
- * surface as {@link Frame.Unknown} (they still count as activity). After a protocol violation everything further is
+ * surface as {@link Frame.Ignored} (a type this side does not act on) or {@link Frame.Unknown} (a type the protocol
+ * does not define); both still count as activity. The length rules per side are {@link FrameRules}. After a protocol violation everything further is
  * discarded and the error propagates; the connection handler closes the channel.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
 
     /** Which side of the connection we are: decides which frame types are handled and their limits. */
-    public enum Role { SERVER, CLIENT }
+    public enum Role {
+        SERVER(FrameRules.server()),
+        CLIENT(FrameRules.client());
+
+        private final FrameRules rules;
+
+        Role(FrameRules rules) {
+            this.rules = rules;
+        }
+    }
 
     private enum State { HEADER, SKIP, BAD }
 
@@ -54,7 +65,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     public void resume(ChannelHandlerContext ownCtx) throws Exception {
         paused = false;
         if (internalBuffer().isReadable()) {
-            channelRead(ownCtx, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+            channelRead(ownCtx, Unpooled.EMPTY_BUFFER);
             channelReadComplete(ownCtx);
         }
     }
@@ -64,10 +75,17 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         if (paused) {
             return;
         }
-        switch (state) {
-            case BAD -> in.skipBytes(in.readableBytes());
-            case SKIP -> skip(in);
-            case HEADER -> decodeFrame(in, out);
+        try {
+            switch (state) {
+                case BAD -> in.skipBytes(in.readableBytes());
+                case SKIP -> skip(in);
+                case HEADER -> decodeFrame(in, out);
+            }
+        } catch (MalformedFrameException e) {
+            // The one way into BAD: whatever rule broke, nothing after it is trusted.
+            state = State.BAD;
+            in.skipBytes(in.readableBytes());
+            throw e;
         }
     }
 
@@ -87,18 +105,10 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         int start = in.readerIndex();
         int type = in.getUnsignedByte(start);
         long length = in.getUnsignedInt(start + 1);
-        boolean handled;
-        try {
-            handled = role == Role.SERVER ? checkServerFrame(type, length) : checkClientFrame(type, length);
-        } catch (MalformedFrameException e) {
-            state = State.BAD;
-            in.skipBytes(in.readableBytes());
-            throw e;
-        }
-        if (!handled) {
+        if (!role.rules.accepts(type, length, !firstFrameSeen)) {
             in.skipBytes(FrameType.HEADER_LENGTH);
             observer.onHeader(type, length);
-            out.add(new Frame.Unknown(type, length));
+            out.add(FrameType.isDefined(type) ? new Frame.Ignored(type, length) : new Frame.Unknown(type, length));
             if (length > 0) {
                 skipRemaining = length;
                 state = State.SKIP;
@@ -116,59 +126,6 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             paused = role == Role.SERVER;
         }
         out.add(read(type, (int) length, in, frameLength));
-    }
-
-    /** Returns true when the server handles this type; throws when the frame breaks a rule. */
-    private boolean checkServerFrame(int type, long length) {
-        if (!firstFrameSeen) {
-            if (type != FrameType.CLIENT_INFO) {
-                throw new MalformedFrameException(type, "first frame must be ClientInfo");
-            }
-            requireRange(type, length, FrameType.MIN_CLIENT_INFO, FrameType.MAX_CLIENT_INFO);
-            return true;
-        }
-        switch (type) {
-            case FrameType.SEND_PACKET ->
-                    requireRange(type, length, FrameType.KEY_LENGTH, FrameType.KEY_LENGTH + FrameType.MAX_PACKET_SIZE);
-            case FrameType.FORWARD_PACKET ->
-                    requireRange(type, length, 2 * FrameType.KEY_LENGTH, 2 * FrameType.KEY_LENGTH + FrameType.MAX_PACKET_SIZE);
-            case FrameType.NOTE_PREFERRED -> requireRange(type, length, 1, 1);
-            case FrameType.WATCH_CONNS -> requireRange(type, length, 0, 0);
-            case FrameType.CLOSE_PEER -> requireRange(type, length, FrameType.KEY_LENGTH, FrameType.KEY_LENGTH);
-            case FrameType.PING -> requireRange(type, length, FrameType.PING_DATA, FrameType.MAX_PING);
-            default -> {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Client rules: nothing over 1 MiB; known frames that are too short are skipped like unknown ones. */
-    private boolean checkClientFrame(int type, long length) {
-        if (length > FrameType.MAX_CLIENT_FRAME) {
-            throw new MalformedFrameException(type, "frame of " + length + " bytes exceeds the 1 MiB limit");
-        }
-        if (!firstFrameSeen) {
-            if (type != FrameType.SERVER_KEY) {
-                throw new MalformedFrameException(type, "first frame must be ServerKey");
-            }
-            requireRange(type, length, FrameType.MAGIC.length + FrameType.KEY_LENGTH, 1024);
-            return true;
-        }
-        return switch (type) {
-            case FrameType.SERVER_INFO -> length >= 24;
-            case FrameType.RECV_PACKET, FrameType.PEER_GONE, FrameType.PEER_PRESENT -> length >= FrameType.KEY_LENGTH;
-            case FrameType.PING, FrameType.PONG, FrameType.RESTARTING -> length >= 8;
-            case FrameType.KEEP_ALIVE, FrameType.HEALTH -> true;
-            default -> false;
-        };
-    }
-
-    private static void requireRange(int type, long length, long min, long max) {
-        if (length < min || length > max) {
-            String expected = min == max ? "exactly " + min : min + ".." + max;
-            throw new MalformedFrameException(type, "payload length must be " + expected + " bytes, got " + length);
-        }
     }
 
     private Frame read(int type, int length, ByteBuf in, int frameLength) {

@@ -36,6 +36,11 @@ public final class FrameType {
     private FrameType() {
     }
 
+    /** True for the type bytes this protocol version defines, whether or not a given side acts on them. */
+    public static boolean isDefined(int type) {
+        return (type >= SERVER_KEY && type <= FORWARD_PACKET) || (type >= WATCH_CONNS && type <= RESTARTING);
+    }
+
     public static String name(int type) {
         return switch (type) {
             case SERVER_KEY -> "ServerKey";

@@ -2,7 +2,7 @@ package io.jderper.server;
 
 import io.jderper.key.NodeKeyProbe;
 import io.jderper.key.NodePublicKey;
-import io.jderper.protocol.FrameEncoder;
+import io.jderper.protocol.FrameWriter;
 import io.jderper.protocol.FrameType;
 import io.jderper.protocol.PeerGoneReason;
 import io.netty.buffer.ByteBuf;
@@ -394,7 +394,7 @@ public final class ClientConnection {
 
     private void sendKeepAlive() {
         if (!closing) {
-            ctx.writeAndFlush(FrameEncoder.writeKeepAlive(ctx.alloc().buffer(FrameType.HEADER_LENGTH)), ctx.voidPromise());
+            ctx.writeAndFlush(FrameWriter.keepAlive(ctx.alloc()), ctx.voidPromise());
         }
     }
 
@@ -405,7 +405,7 @@ public final class ClientConnection {
             return;
         }
         pongPending = true;
-        ctx.write(FrameEncoder.writePong(ctx.alloc().buffer(FrameType.HEADER_LENGTH + 8), data), ctx.voidPromise());
+        ctx.write(FrameWriter.pong(ctx.alloc(), data), ctx.voidPromise());
         relay.metrics().sentPong.increment();
     }
 
@@ -442,7 +442,7 @@ public final class ClientConnection {
             return;
         }
         notHereTokens -= 1;
-        ctx.write(FrameEncoder.writePeerGone(ctx.alloc().buffer(FrameType.HEADER_LENGTH + 33), destination.freeze(),
+        ctx.write(FrameWriter.peerGone(ctx.alloc(), destination.freeze(),
                 PeerGoneReason.NOT_HERE), ctx.voidPromise());
         relay.metrics().peerGoneNotHereFrames.increment();
     }
@@ -459,7 +459,7 @@ public final class ClientConnection {
                     lastSourceValid = false;
                 }
             }
-            ctx.writeAndFlush(FrameEncoder.writePeerGone(ctx.alloc().buffer(FrameType.HEADER_LENGTH + 33), peer, reason),
+            ctx.writeAndFlush(FrameWriter.peerGone(ctx.alloc(), peer, reason),
                     ctx.voidPromise());
             if (reason == PeerGoneReason.DISCONNECTED) {
                 relay.metrics().peerGoneDisconnectedFrames.increment();
@@ -471,7 +471,7 @@ public final class ClientConnection {
     void queuePeerPresent(NodePublicKey peer, InetSocketAddress address, int flags) {
         loop.execute(() -> {
             if (!closing) {
-                ctx.writeAndFlush(FrameEncoder.writePeerPresent(ctx.alloc().buffer(FrameType.HEADER_LENGTH + 51), peer,
+                ctx.writeAndFlush(FrameWriter.peerPresent(ctx.alloc(), peer,
                         ip16(address), address == null ? 0 : address.getPort(), flags), ctx.voidPromise());
             }
         });
@@ -481,7 +481,7 @@ public final class ClientConnection {
     void sendRestarting(long reconnectInMillis, long tryForMillis) {
         loop.execute(() -> {
             if (!closing) {
-                ctx.writeAndFlush(FrameEncoder.writeRestarting(ctx.alloc().buffer(FrameType.HEADER_LENGTH + 8),
+                ctx.writeAndFlush(FrameWriter.restarting(ctx.alloc(),
                         reconnectInMillis, tryForMillis), ctx.voidPromise());
                 relay.metrics().restartingFramesSent.increment();
             }

@@ -5,7 +5,7 @@ import io.jderper.key.NaclBox;
 import io.jderper.protocol.ClientInfoPayload;
 import io.jderper.protocol.Frame;
 import io.jderper.protocol.FrameDecoder;
-import io.jderper.protocol.FrameEncoder;
+import io.jderper.protocol.FrameWriter;
 import io.jderper.protocol.FrameType;
 import io.jderper.protocol.MalformedFrameException;
 import io.jderper.protocol.ServerInfoPayload;
@@ -35,6 +35,7 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
     private Phase phase = Phase.HANDSHAKE;
     private ScheduledFuture<?> handshakeDeadline;
     private ClientConnection connection;
+    private RelayFrames relayFrames;
     private long startedAt;
 
     DerpConnectionHandler(DerpServer server, ConnectionInfo info, FrameDecoder decoder) {
@@ -46,7 +47,7 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         startedAt = System.nanoTime();
-        ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), new Frame.ServerKey(server.identity().publicKey())), ctx.voidPromise());
+        ctx.writeAndFlush(FrameWriter.encode(ctx.alloc(), new Frame.ServerKey(server.identity().publicKey())), ctx.voidPromise());
         long timeout = server.relayProperties().handshakeTimeout().toNanos();
         handshakeDeadline = ctx.executor().schedule(() -> failHandshake(ctx, "no ClientInfo within the handshake timeout"),
                 timeout, TimeUnit.NANOSECONDS);
@@ -126,10 +127,11 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
         if (!meshPeer) {
             server.admission().registered(ctx.channel(), decoder);
         }
-        ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), new Frame.ServerInfo(box.seal(ServerInfoPayload.CURRENT))), ctx.voidPromise());
+        ctx.writeAndFlush(FrameWriter.encode(ctx.alloc(), new Frame.ServerInfo(box.seal(ServerInfoPayload.CURRENT))), ctx.voidPromise());
         handshakeDeadline.cancel(false);
         handshakeDeadline = null; // the cancelled task would otherwise live as long as the connection
         server.handshakeCompleted(System.nanoTime() - startedAt);
+        relayFrames = new RelayFrames(ctx);
         phase = Phase.RELAY;
         connection.start();
         ctx.channel().config().setAutoRead(true);
@@ -158,35 +160,138 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
         if (c.duplicate) {
             server.relayContext().registry().noteActivity(c);
         }
-        if (frame instanceof Frame.SendPacket p) {
-            server.relay().route(c, p);
-        } else if (frame instanceof Frame.ForwardPacket p) {
-            if (!c.isMeshPeer()) {
+        frame.accept(relayFrames);
+    }
+
+    /**
+     * What a registered connection's frames do. The decoder's server rules mean the server-to-client types never
+     * arrive here; they are named anyway so that a new frame type has to be decided on.
+     */
+    private final class RelayFrames implements Frame.Visitor<Void> {
+        private final ChannelHandlerContext ctx;
+
+        RelayFrames(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Void sendPacket(Frame.SendPacket p) {
+            server.relay().route(connection, p);
+            return null;
+        }
+
+        @Override
+        public Void forwardPacket(Frame.ForwardPacket p) {
+            if (!connection.isMeshPeer()) {
                 p.release();
                 violation(ctx, "ForwardPacket from a connection without the mesh key");
-                return;
+                return null;
             }
-            server.relay().deliverForwarded(c, p);
-        } else if (frame instanceof Frame.NotePreferred n) {
-            c.notePreferred(n.preferred());
-        } else if (frame instanceof Frame.Ping ping) {
-            c.answerPing(ping.data());
-        } else if (frame instanceof Frame.WatchConns) {
-            if (!c.isMeshPeer()) {
+            server.relay().deliverForwarded(connection, p);
+            return null;
+        }
+
+        @Override
+        public Void notePreferred(Frame.NotePreferred n) {
+            connection.notePreferred(n.preferred());
+            return null;
+        }
+
+        @Override
+        public Void ping(Frame.Ping ping) {
+            connection.answerPing(ping.data());
+            return null;
+        }
+
+        @Override
+        public Void watchConns(Frame.WatchConns w) {
+            if (!connection.isMeshPeer()) {
                 violation(ctx, "WatchConns from a connection without the mesh key");
-                return;
+                return null;
             }
-            if (!c.key().equals(server.identity().publicKey())) {
-                server.relayContext().registry().addWatcher(c);
+            if (!connection.key().equals(server.identity().publicKey())) {
+                server.relayContext().registry().addWatcher(connection);
             }
-        } else if (frame instanceof Frame.ClosePeer cp) {
-            if (!c.isMeshPeer()) {
+            return null;
+        }
+
+        @Override
+        public Void closePeer(Frame.ClosePeer cp) {
+            if (!connection.isMeshPeer()) {
                 violation(ctx, "ClosePeer from a connection without the mesh key");
-                return;
+                return null;
             }
             server.relayContext().registry().closePeer(cp.peer());
+            return null;
         }
-        // Anything else (unknown or unexpected types) was skipped by the decoder and only counts as activity.
+
+        /** Skipped by the decoder; it only counted as activity. */
+        @Override
+        public Void ignored(Frame.Ignored f) {
+            return null;
+        }
+
+        @Override
+        public Void unknown(Frame.Unknown f) {
+            return null;
+        }
+
+        @Override
+        public Void clientInfo(Frame.ClientInfo f) {
+            return notFromClients(f);
+        }
+
+        @Override
+        public Void serverKey(Frame.ServerKey f) {
+            return notFromClients(f);
+        }
+
+        @Override
+        public Void serverInfo(Frame.ServerInfo f) {
+            return notFromClients(f);
+        }
+
+        @Override
+        public Void recvPacket(Frame.RecvPacket f) {
+            f.release();
+            return notFromClients(f);
+        }
+
+        @Override
+        public Void keepAlive(Frame.KeepAlive f) {
+            return notFromClients(f);
+        }
+
+        @Override
+        public Void peerGone(Frame.PeerGone f) {
+            return notFromClients(f);
+        }
+
+        @Override
+        public Void peerPresent(Frame.PeerPresent f) {
+            return notFromClients(f);
+        }
+
+        @Override
+        public Void pong(Frame.Pong f) {
+            return notFromClients(f);
+        }
+
+        @Override
+        public Void health(Frame.Health f) {
+            return notFromClients(f);
+        }
+
+        @Override
+        public Void restarting(Frame.Restarting f) {
+            return notFromClients(f);
+        }
+
+        /** The server rules skip these before they become records; reaching here is a decoder bug. */
+        private Void notFromClients(Frame f) {
+            throw new IllegalStateException("the server decoder emitted " + FrameType.name(f.type())
+                    + ", which it must skip as a server-to-client frame");
+        }
     }
 
     private void violation(ChannelHandlerContext ctx, String why) {

@@ -6,7 +6,7 @@ import io.jderper.key.NodePrivateKey;
 import io.jderper.key.NodePublicKey;
 import io.jderper.protocol.ClientInfoPayload;
 import io.jderper.protocol.Frame;
-import io.jderper.protocol.FrameEncoder;
+import io.jderper.protocol.FrameWriter;
 import io.jderper.testsupport.DerpServerTestBase;
 import io.jderper.testsupport.RawHttp;
 import io.jderper.testsupport.TestClient;
@@ -37,7 +37,7 @@ class UpgradeAndHandshakeConformanceTest extends DerpServerTestBase {
     }
 
     private static byte[] frameBytes(Frame f) {
-        ByteBuf b = FrameEncoder.encode(UnpooledByteBufAllocator.DEFAULT, f);
+        ByteBuf b = FrameWriter.encode(UnpooledByteBufAllocator.DEFAULT, f);
         try {
             return ByteBufUtil.getBytes(b);
         } finally {

@@ -4,7 +4,7 @@ import io.jderper.key.NodePrivateKey;
 import io.jderper.key.NodePublicKey;
 import io.jderper.protocol.Frame;
 import io.jderper.protocol.FrameDecoder;
-import io.jderper.protocol.FrameEncoder;
+import io.jderper.protocol.FrameWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -20,9 +20,10 @@ class ForwardPacketEncodingTest {
     final NodePublicKey dst = NodePrivateKey.generate().publicKey();
 
     ByteBuf sendPacket(byte[] packet) {
-        ByteBuf f = alloc.directBuffer();
-        FrameEncoder.writeSendPacketHeader(f, dst, packet.length);
-        return f.writeBytes(packet);
+        ByteBuf header = FrameWriter.sendPacketHeader(alloc, dst, packet.length);
+        ByteBuf f = alloc.directBuffer().writeBytes(header).writeBytes(packet);
+        header.release();
+        return f;
     }
 
     @Test
@@ -56,7 +57,7 @@ class ForwardPacketEncodingTest {
         FrameDecoder decoder = new FrameDecoder(FrameDecoder.Role.SERVER);
         EmbeddedChannel ch = new EmbeddedChannel(decoder);
         // A server decoder reads ClientInfo first and waits for the handshake before anything else.
-        ch.writeInbound(FrameEncoder.encode(alloc, new Frame.ClientInfo(src, new byte[64])));
+        ch.writeInbound(FrameWriter.encode(alloc, new Frame.ClientInfo(src, new byte[64])));
         assertThat((Object) ch.readInbound()).isInstanceOf(Frame.ClientInfo.class);
         decoder.resume(ch.pipeline().context(decoder));
         byte[] packet = new byte[1200];

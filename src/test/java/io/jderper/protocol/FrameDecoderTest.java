@@ -5,12 +5,18 @@ import io.jderper.key.NodePublicKey;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -147,9 +153,9 @@ class FrameDecoderTest {
             ch.writeInbound(Unpooled.wrappedBuffer(new byte[10_000]));
         }
         ch.writeInbound(hex("06 00000000 13 00000008 0000000000000001 03 00000004 00000000 12 00000008 0102030405060708"));
-        assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Unknown(0x06, 0));
-        assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Unknown(0x13, 8));
-        assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Unknown(0x03, 4));
+        assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Ignored(0x06, 0));
+        assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Ignored(0x13, 8));
+        assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Ignored(0x03, 4));
         assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Ping(0x0102030405060708L));
     }
 
@@ -174,7 +180,7 @@ class FrameDecoderTest {
         assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Restarting(500, 5000));
         // Too-short known frames are skipped, not fatal, for a client.
         ch.writeInbound(hex("05 00000004 deadbeef"));
-        assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Unknown(5, 4));
+        assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Ignored(5, 4));
         assertThatThrownBy(() -> ch.writeInbound(hex("05 00100001"))).hasMessageContaining("1 MiB");
     }
 
@@ -197,8 +203,88 @@ class FrameDecoderTest {
         assertEncodes(Frame.WatchConns.INSTANCE, "1000000000");
     }
 
+    @Test
+    void c93_everyWriterSizesItsBufferExactly() {
+        NodePublicKey a = NodePrivateKey.generate().publicKey();
+        UnpooledByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
+        List<ByteBuf> written = List.of(
+                FrameWriter.keepAlive(alloc),
+                FrameWriter.ping(alloc, 7),
+                FrameWriter.pong(alloc, 7),
+                FrameWriter.peerGone(alloc, a, PeerGoneReason.DISCONNECTED),
+                FrameWriter.peerPresent(alloc, a, new byte[16], 41641, 1),
+                FrameWriter.restarting(alloc, 500, 5000),
+                FrameWriter.sendPacketHeader(alloc, a, 100),
+                FrameWriter.encode(alloc, new Frame.ServerKey(a)),
+                FrameWriter.encode(alloc, new Frame.ClientInfo(a, new byte[60])),
+                FrameWriter.encode(alloc, new Frame.Health("disk full")),
+                FrameWriter.encode(alloc, new Frame.ClosePeer(a)),
+                FrameWriter.encode(alloc, new Frame.NotePreferred(false)));
+        try {
+            for (ByteBuf b : written) {
+                assertThat(b.capacity()).as("frame type %s", FrameType.name(b.getUnsignedByte(0))).isEqualTo(b.readableBytes());
+            }
+        } finally {
+            written.forEach(ByteBuf::release);
+        }
+    }
+
+    @Test
+    void skippedFramesCannotBeEncoded() {
+        assertThatThrownBy(() -> FrameWriter.encode(UnpooledByteBufAllocator.DEFAULT, new Frame.Unknown(0x55, 3)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("skipped");
+    }
+
+    @Test
+    void c11_aBadServerGreetingPoisonsTheStreamLikeAnyOtherViolation() {
+        EmbeddedChannel ch = client();
+        assertThatThrownBy(() -> ch.writeInbound(hex("0100000028 44455250f09f9400"
+                + "07a37cbc142093c8b755dc1b10e86cb426374ad16aa853ed0bdfc0b2b86d1c7c")))
+                .hasMessageContaining("bad magic");
+        // A well-formed frame after the violation is not decoded: the decoder is in its failed state.
+        ch.writeInbound(hex("0600000000"));
+        assertThat((Object) ch.readInbound()).isNull();
+    }
+
+    @Test
+    void ignoredKnownTypesAreToldApartFromUndefinedOnes() throws Exception {
+        EmbeddedChannel ch = steadyServer();
+        ch.writeInbound(hex("13 00000008 0000000000000001 16 00000000 ff 00000002 0102"));
+        assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Ignored(FrameType.PONG, 8));
+        assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Unknown(0x16, 0));
+        assertThat((Object) ch.readInbound()).isEqualTo(new Frame.Unknown(0xff, 2));
+    }
+
+    /**
+     * The compiler makes each record implement {@code accept}; this makes sure it is dispatched to a visitor method of
+     * its own, so that adding a frame type means adding a visitor method, which every consumer must then implement.
+     */
+    @Test
+    void everyFrameRecordHasItsOwnVisitorMethod() {
+        List<Class<?>> leaves = new ArrayList<>();
+        collectLeaves(Frame.class, leaves);
+        Map<Class<?>, Long> methodsPerType = Arrays.stream(Frame.Visitor.class.getDeclaredMethods())
+                .filter(m -> m.getParameterCount() == 1)
+                .collect(Collectors.groupingBy(m -> m.getParameterTypes()[0], Collectors.counting()));
+        assertThat(Frame.Visitor.class.getDeclaredMethods()).hasSize(leaves.size());
+        for (Class<?> leaf : leaves) {
+            assertThat(methodsPerType.get(leaf)).as(leaf.getSimpleName()).isEqualTo(1L);
+        }
+        assertThat(leaves).hasSize(18);
+    }
+
+    private static void collectLeaves(Class<?> type, List<Class<?>> out) {
+        if (type.isSealed()) {
+            for (Class<?> sub : type.getPermittedSubclasses()) {
+                collectLeaves(sub, out);
+            }
+        } else if (!out.contains(type)) {
+            out.add(type);
+        }
+    }
+
     private static void assertEncodes(Frame f, String hex) {
-        ByteBuf b = FrameEncoder.encode(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, f);
+        ByteBuf b = FrameWriter.encode(UnpooledByteBufAllocator.DEFAULT, f);
         try {
             assertThat(ByteBufUtil.hexDump(b)).isEqualTo(hex);
         } finally {
