@@ -25,8 +25,8 @@ public class HandshakeBenchmark extends BenchmarkDefaults {
 
     @Setup
     public void setup() {
-        server = BenchFixtures.server();
-        ByteBuf b = BenchFixtures.clientInfo(ByteBufAllocator.DEFAULT, NodePrivateKey.generate(),
+        server = RelayFixtures.server();
+        ByteBuf b = RelayFixtures.clientInfo(ByteBufAllocator.DEFAULT, NodePrivateKey.generate(),
                 server.identity().publicKey());
         clientInfo = new byte[b.readableBytes()];
         b.readBytes(clientInfo);
@@ -36,11 +36,11 @@ public class HandshakeBenchmark extends BenchmarkDefaults {
     @Benchmark
     public int handshake() {
         EmbeddedChannel ch = new EmbeddedChannel();
-        ch.pipeline().addLast(BenchFixtures.UPSTREAM, new io.netty.channel.ChannelInboundHandlerAdapter());
-        server.install(ch.pipeline(), BenchFixtures.UPSTREAM, new ConnectionInfo(BenchFixtures.REMOTE, false, false));
+        ch.pipeline().addLast(RelayFixtures.UPSTREAM, new io.netty.channel.ChannelInboundHandlerAdapter());
+        server.install(ch.pipeline(), RelayFixtures.UPSTREAM, new ConnectionInfo(RelayFixtures.REMOTE, false, false));
         ch.writeInbound(ByteBufAllocator.DEFAULT.directBuffer(clientInfo.length).writeBytes(clientInfo));
         ch.runPendingTasks();
-        int frames = BenchFixtures.drainOutbound(ch);
+        int frames = RelayFixtures.drainOutbound(ch);
         ch.close();
         ch.runPendingTasks();
         if (frames != 2) {

@@ -46,13 +46,13 @@ public class RegistryLookupBenchmark extends BenchmarkDefaults {
     public void setup() {
         DerpMetrics metrics = new DerpMetrics();
         registry = new ClientRegistry(metrics);
-        RelayContext ctx = BenchFixtures.relayContext(registry, metrics);
-        ChannelHandlerContext channel = BenchFixtures.idleContext();
+        RelayContext ctx = RelayFixtures.relayContext(registry, metrics);
+        ChannelHandlerContext channel = RelayFixtures.idleContext();
         keys = new ArrayList<>(peers);
         for (int i = 0; i < peers; i++) {
-            NodePublicKey key = BenchFixtures.randomKey();
+            NodePublicKey key = RelayFixtures.randomKey();
             keys.add(key);
-            registry.register(new ClientConnection(ctx, channel, key, BenchFixtures.REMOTE, false, false, false));
+            registry.register(new ClientConnection(ctx, channel, key, RelayFixtures.REMOTE, false, false, false));
         }
     }
 

@@ -36,12 +36,12 @@ public class RelayBenchmark extends BenchmarkDefaults {
 
     @Setup
     public void setup() {
-        server = BenchFixtures.server();
+        server = RelayFixtures.server();
         NodePrivateKey a = NodePrivateKey.generate();
         NodePrivateKey b = NodePrivateKey.generate();
-        sender = BenchFixtures.connected(server, a);
-        receiver = BenchFixtures.connected(server, b);
-        input = BenchFixtures.sendPackets(b.publicKey(), size, BATCH);
+        sender = RelayFixtures.connected(server, a);
+        receiver = RelayFixtures.connected(server, b);
+        input = RelayFixtures.sendPackets(b.publicKey(), size, BATCH);
     }
 
     @TearDown
@@ -56,7 +56,7 @@ public class RelayBenchmark extends BenchmarkDefaults {
         ByteBuf in = ByteBufAllocator.DEFAULT.directBuffer(input.length).writeBytes(input);
         sender.writeInbound(in);
         receiver.runPendingTasks();
-        int out = BenchFixtures.drainOutbound(receiver);
+        int out = RelayFixtures.drainOutbound(receiver);
         if (out != BATCH) {
             throw new IllegalStateException("relayed " + out + " of " + BATCH);
         }

@@ -19,7 +19,8 @@ final class PacketQueue {
     private final AtomicLong tail = new AtomicLong();
 
     PacketQueue(int minCapacity) {
-        int capacity = Integer.highestOneBit(Math.max(2, minCapacity - 1) << 1);
+        // The next power of two, and at least two slots: the sequence-per-slot scheme needs one to tell full from empty.
+        int capacity = Math.max(2, minCapacity <= 1 ? 1 : Integer.highestOneBit(minCapacity - 1) << 1);
         mask = capacity - 1;
         sequence = new AtomicLongArray(capacity);
         for (int i = 0; i < capacity; i++) {

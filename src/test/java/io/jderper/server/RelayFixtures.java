@@ -24,12 +24,15 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Server pieces without Spring, for benchmarks: default relay settings, a server, handshaken embedded channels. */
-final class BenchFixtures {
-    static final String UPSTREAM = "bench.upstream";
+/**
+ * The relay core without Spring, for unit tests and benchmarks: default relay settings, a server, handshaken embedded
+ * channels. Builds in milliseconds what an application context takes seconds for.
+ */
+final class RelayFixtures {
+    static final String UPSTREAM = "test.upstream";
     static final InetSocketAddress REMOTE = new InetSocketAddress("127.0.0.1", 40000);
 
-    private BenchFixtures() {
+    private RelayFixtures() {
     }
 
     static RelayProperties relayProperties() {
@@ -48,7 +51,7 @@ final class BenchFixtures {
     static DerpServer server() {
         return new DerpServer(new ServerIdentity(NodePrivateKey.generate()), relayProperties(), Optional.empty(),
                 ClientAdmission.ALLOW_ALL, new DerpMetrics(), new SimpleMeterRegistry(),
-                io.jderper.server.HandshakeCrypto.onCallingThread());
+                HandshakeCrypto.onCallingThread());
     }
 
     /** A random 32-byte key; lookups do not care whether it is a curve point. */
