@@ -4,6 +4,7 @@ import io.jderper.Version;
 import io.jderper.config.DerperProperties;
 import io.jderper.http.BrowserHeaders;
 import io.jderper.http.DebugAccess;
+import io.jderper.http.GoHtml;
 import io.jderper.server.DerpServer;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpStatus;
@@ -103,7 +104,7 @@ final class DebugRoutes {
         for (Page p : pages()) {
             String href = "/debug/" + p.slug();
             html.append("<li><a href=\"").append(href).append("\">").append(href).append("</a>")
-                    .append(escape(" (" + p.description() + ")")).append("</li>");
+                    .append(GoHtml.escape(" (" + p.description() + ")")).append("</li>");
         }
         html.append("</ul></body></html>\n");
         return ServerResponse.ok().headers(BrowserHeaders::apply).header("Content-Type", "text/html; charset=utf-8")
@@ -216,23 +217,7 @@ final class DebugRoutes {
     }
 
     private static void kv(StringBuilder html, String key, String value) {
-        html.append("<li><b>").append(key).append(":</b> ").append(escape(value)).append("</li>");
-    }
-
-    static String escape(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 16);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '\'' -> out.append("&#39;");
-                case '"' -> out.append("&#34;");
-                default -> out.append(c);
-            }
-        }
-        return out.toString();
+        html.append("<li><b>").append(key).append(":</b> ").append(GoHtml.escape(value)).append("</li>");
     }
 
     /** Go's time.Duration string of a whole number of seconds: "0s", "42s", "3m7s", "26h0m5s". */

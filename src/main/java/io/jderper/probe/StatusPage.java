@@ -1,5 +1,6 @@
 package io.jderper.probe;
 
+import io.jderper.http.GoHtml;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Duration;
@@ -82,19 +83,19 @@ final class StatusPage {
         h.append("<table id=\"probes\">\n<thead><tr><th>Name</th><th>Class</th><th>Last result</th><th>Latency</th>"
                 + "<th>Last error</th><th>Age</th><th>Interval</th><th>Recent</th></tr></thead>\n<tbody>\n");
         for (ProbeInfo p : rows) {
-            h.append("<tr class=\"probe ").append(p.lastResult()).append("\" data-name=\"").append(esc(p.name()))
-                    .append("\" data-class=\"").append(esc(p.className())).append("\" data-result=\"").append(p.lastResult())
+            h.append("<tr class=\"probe ").append(p.lastResult()).append("\" data-name=\"").append(GoHtml.escape(p.name()))
+                    .append("\" data-class=\"").append(GoHtml.escape(p.className())).append("\" data-result=\"").append(p.lastResult())
                     .append("\">");
-            h.append("<td class=\"name\">").append(esc(p.name()));
+            h.append("<td class=\"name\">").append(GoHtml.escape(p.name()));
             if (!p.continuous()) {
                 h.append("<br><form method=\"post\" action=\"/debug/probe-run\"><input type=\"hidden\" name=\"name\" value=\"")
-                        .append(esc(p.name())).append("\"><button type=\"submit\">Run now</button></form>");
+                        .append(GoHtml.escape(p.name())).append("\"><button type=\"submit\">Run now</button></form>");
             }
             h.append("</td>");
-            h.append("<td class=\"class\">").append(esc(p.className())).append("<div class=\"small\">");
+            h.append("<td class=\"class\">").append(GoHtml.escape(p.className())).append("<div class=\"small\">");
             p.labels().forEach((k, v) -> {
                 if (!k.equals("name") && !k.equals("class")) {
-                    h.append(esc(k)).append('=').append(esc(v)).append("<br>");
+                    h.append(GoHtml.escape(k)).append('=').append(GoHtml.escape(v)).append("<br>");
                 }
             });
             h.append("</div></td>");
@@ -103,11 +104,11 @@ final class StatusPage {
                 h.append("<div class=\"small\">running now</div>");
             }
             if (!p.detail().isEmpty()) {
-                h.append("<div class=\"small detail\">").append(esc(p.detail())).append("</div>");
+                h.append("<div class=\"small detail\">").append(GoHtml.escape(p.detail())).append("</div>");
             }
             h.append("</td>");
             h.append("<td class=\"latency num\">").append(p.latency().isZero() ? "" : millis(p.latency())).append("</td>");
-            h.append("<td class=\"error\">").append(esc(p.error())).append("</td>");
+            h.append("<td class=\"error\">").append(GoHtml.escape(p.error())).append("</td>");
             h.append("<td class=\"age num\">").append(p.end() == null ? "never" : age(Duration.between(p.end(), now)) + " ago").append("</td>");
             h.append("<td class=\"interval num\">").append(p.continuous() ? "continuous" : Probe.format(p.interval())).append("</td>");
             h.append("<td class=\"recent small\">");
@@ -182,24 +183,5 @@ final class StatusPage {
             return s / 3600 + "h";
         }
         return s / 86400 + "d";
-    }
-
-    static String esc(String s) {
-        if (s == null) {
-            return "";
-        }
-        StringBuilder out = new StringBuilder(s.length() + 16);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '"' -> out.append("&quot;");
-                case '\'' -> out.append("&#39;");
-                default -> out.append(c);
-            }
-        }
-        return out.toString();
     }
 }

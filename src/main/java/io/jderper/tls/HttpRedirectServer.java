@@ -3,6 +3,7 @@ package io.jderper.tls;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.HttpPortProperties;
 import io.jderper.http.Generate204;
+import io.jderper.http.GoHtml;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -85,13 +86,7 @@ public final class HttpRedirectServer implements SmartLifecycle {
         if (method.equals(HttpMethod.HEAD)) {
             return res.send();
         }
-        return res.sendString(Mono.just("<a href=\"" + htmlEscape(location) + "\">Found</a>.\n\n"));
-    }
-
-    /** The escaping Go's redirect body uses. */
-    static String htmlEscape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                .replace("\"", "&#34;").replace("'", "&#39;");
+        return res.sendString(Mono.just("<a href=\"" + GoHtml.escape(location) + "\">Found</a>.\n\n"));
     }
 
     @Override

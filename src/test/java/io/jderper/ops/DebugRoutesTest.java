@@ -93,7 +93,7 @@ class DebugRoutesTest {
         assertThat(DebugRoutes.goDuration(Duration.ofMillis(41_600))).isEqualTo("42s");
         assertThat(DebugRoutes.goDuration(Duration.ofSeconds(187))).isEqualTo("3m7s");
         assertThat(DebugRoutes.goDuration(Duration.ofSeconds(26 * 3600 + 5))).isEqualTo("26h0m5s");
-        assertThat(DebugRoutes.escape("<a href='x'>&\"</a>")).isEqualTo("&lt;a href=&#39;x&#39;&gt;&amp;&#34;&lt;/a&gt;");
+        assertThat(io.jderper.http.GoHtml.escape("<a href='x'>&\"</a>")).isEqualTo("&lt;a href=&#39;x&#39;&gt;&amp;&#34;&lt;/a&gt;");
     }
 
     @Test
