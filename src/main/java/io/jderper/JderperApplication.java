@@ -1,6 +1,7 @@
 package io.jderper;
 
 import io.jderper.config.DerperFlags;
+import io.jderper.config.Version;
 import io.jderper.load.LoadTool;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;

@@ -1,6 +1,7 @@
 package io.jderper.admission;
 
 import io.jderper.key.NodePublicKey;
+import io.jderper.server.ClientAdmission;
 import reactor.core.publisher.Mono;
 
 import java.net.InetSocketAddress;

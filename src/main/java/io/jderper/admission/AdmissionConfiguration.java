@@ -2,6 +2,7 @@ package io.jderper.admission;
 
 import io.jderper.config.LimitsProperties;
 import io.jderper.config.VerifyProperties;
+import io.jderper.server.ClientAdmission;
 import io.jderper.server.DerpServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.epoll.Epoll;

@@ -2,6 +2,7 @@ package io.jderper.admission;
 
 import io.jderper.http.IpText;
 import io.jderper.key.NodePublicKey;
+import io.jderper.server.ClientAdmission;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;

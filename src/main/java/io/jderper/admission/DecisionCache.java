@@ -1,5 +1,6 @@
 package io.jderper.admission;
 
+import io.jderper.server.ClientAdmission;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;

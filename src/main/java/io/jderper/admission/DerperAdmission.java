@@ -2,6 +2,7 @@ package io.jderper.admission;
 
 import io.jderper.key.NodePublicKey;
 import io.jderper.protocol.FrameDecoder;
+import io.jderper.server.ClientAdmission;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;

@@ -1,6 +1,7 @@
 package io.jderper.admission;
 
 import io.jderper.key.NodePublicKey;
+import io.jderper.server.ClientAdmission;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import org.slf4j.Logger;

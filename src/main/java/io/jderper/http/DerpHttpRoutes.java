@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 
 /**
  * The main listener's plain HTTP endpoints (everything except the DERP upgrade itself, which never reaches WebFlux,
- * and the {@code /debug/} pages, which io.jderper.ops.DebugRoutes serves).
+ * and the {@code /debug/} pages, which the ops package serves).
  * Status codes, bodies and headers follow the original byte for byte where clients or probes look at them.
  */
 @Configuration(proxyBeanMethods = false)

@@ -1,6 +1,6 @@
 package io.jderper.ops;
 
-import io.jderper.Version;
+import io.jderper.config.Version;
 import io.jderper.config.DerperProperties;
 import io.jderper.http.BrowserHeaders;
 import io.jderper.http.DebugAccess;

@@ -1,6 +1,6 @@
 package io.jderper.ops;
 
-import io.jderper.Version;
+import io.jderper.config.Version;
 import io.jderper.server.DerpMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;

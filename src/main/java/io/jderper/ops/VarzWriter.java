@@ -1,5 +1,6 @@
 package io.jderper.ops;
 
+import io.jderper.config.Version;
 import io.jderper.server.DerpMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -59,7 +60,7 @@ public final class VarzWriter {
         long now = System.currentTimeMillis();
         out.append("process_start_unix_time ").append(startMillis / 1000).append('\n');
         out.append("uptime_sec ").append((now - startMillis) / 1000).append('\n');
-        out.append("version{version=\"").append(io.jderper.Version.current()).append("\",binary=\"jderper\"} 1\n");
+        out.append("version{version=\"").append(Version.current()).append("\",binary=\"jderper\"} 1\n");
         out.append("go_version{version=\"java ").append(System.getProperty("java.version")).append("\"} 1\n");
         out.append("goroutines ").append(ManagementFactory.getThreadMXBean().getThreadCount()).append('\n');
         return out.toString();

@@ -1,6 +1,6 @@
 package io.jderper.probe;
 
-import io.jderper.Version;
+import io.jderper.config.Version;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.MeshProperties;
 import io.jderper.config.StunProperties;

@@ -1,6 +1,5 @@
 package io.jderper.server;
 
-import io.jderper.admission.ClientAdmission;
 import io.jderper.key.NaclBox;
 import io.jderper.protocol.ClientInfoPayload;
 import io.jderper.protocol.Frame;

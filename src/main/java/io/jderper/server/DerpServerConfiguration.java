@@ -1,6 +1,5 @@
 package io.jderper.server;
 
-import io.jderper.admission.ClientAdmission;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.MeshProperties;
 import io.jderper.config.RelayProperties;

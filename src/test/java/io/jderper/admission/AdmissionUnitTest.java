@@ -1,6 +1,7 @@
 package io.jderper.admission;
 
 import io.jderper.protocol.FrameDecoder;
+import io.jderper.server.ClientAdmission;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;

@@ -4,6 +4,7 @@ import io.jderper.config.RelayProperties;
 import io.jderper.key.NaclBox;
 import io.jderper.key.NodePrivateKey;
 import io.jderper.protocol.FrameType;
+import io.jderper.server.ClientAdmission;
 import io.jderper.server.ConnectionInfo;
 import io.jderper.server.DerpMetrics;
 import io.jderper.server.DerpServer;

@@ -2,6 +2,7 @@ package io.jderper.admission;
 
 import io.jderper.key.NodePrivateKey;
 import io.jderper.key.NodePublicKey;
+import io.jderper.server.ClientAdmission;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,6 @@
 package io.jderper.ops;
 
-import io.jderper.admission.ClientAdmission;
+import io.jderper.server.ClientAdmission;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.RelayProperties;
 import io.jderper.http.DebugAccess;

@@ -1,4 +1,4 @@
-package io.jderper;
+package io.jderper.config;
 
 /** Build version, read from the jar manifest when packaged. */
 public final class Version {

@@ -1,4 +1,4 @@
-package io.jderper.admission;
+package io.jderper.server;
 
 import io.jderper.key.NodePublicKey;
 import io.jderper.protocol.FrameDecoder;
