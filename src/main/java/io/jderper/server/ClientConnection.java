@@ -286,6 +286,11 @@ public final class ClientConnection {
             if (f == null) {
                 break;
             }
+            if (written == 0) {
+                // The head of the batch waited longest; one sample per drain keeps the shared average off the
+                // per-packet path, where every loop writing it would bounce its cache line between cores.
+                relay.metrics().recordQueueDuration(System.nanoTime() - enqueuedAt[0]);
+            }
             writePacket(f);
             written++;
         }
@@ -329,7 +334,6 @@ public final class ClientConnection {
         int payload = f.readableBytes() - RECV_OVERHEAD;
         m.bytesSent.add(payload);
         PAYLOAD_SENT.setOpaque(this, payloadSent + payload);
-        m.recordQueueDuration(System.nanoTime() - enqueuedAt[0]);
         ctx.write(f, ctx.voidPromise());
     }
 

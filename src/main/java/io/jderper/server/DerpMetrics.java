@@ -113,6 +113,7 @@ public final class DerpMetrics implements MeterBinder {
         return bytesDropped[reason.ordinal()][kind.ordinal()].sum();
     }
 
+    /** Sampled once per drain (the batch's first packet), not per packet. */
     void recordQueueDuration(long nanos) {
         // Racy read-modify-write is acceptable: it is a smoothed indicator, not a counter.
         double ms = nanos / 1e6;
