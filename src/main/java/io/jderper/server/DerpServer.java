@@ -17,18 +17,23 @@ import org.springframework.context.SmartLifecycle;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The DERP relay: owns the key table, metrics and the packet path, and takes over connections the HTTP layer has
- * upgraded. As a lifecycle bean it stops before the web server: it refuses new DERP sessions, sends every client a
- * Restarting frame, then closes connections spread over the drain period so the fleet does not reconnect at once.
+ * upgraded. Its graceful shutdown ({@link #drain()}: refuse new sessions, Restarting frames, closes spread over the
+ * drain period) is one step of {@link ShutdownSequence}; its own lifecycle only opens the relay before the listeners
+ * bind and, after they have stopped, closes whatever the sequence did not.
  */
 public final class DerpServer implements SmartLifecycle {
-    /** Stops before Spring's web server (graceful shutdown and stop phases sit below this one). */
-    public static final int LIFECYCLE_PHASE = Integer.MAX_VALUE - 100;
+    /**
+     * Below the web server's start/stop phase ({@code DEFAULT_PHASE - 2048}): the relay accepts before the DERP port
+     * answers anything, so {@code /derp/probe} never says 200 while upgrades would get 503.
+     */
+    public static final int LIFECYCLE_PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
     public static final String DECODER_NAME = "derp.decoder";
     public static final String HANDLER_NAME = "derp.handler";
 
@@ -158,20 +163,19 @@ public final class DerpServer implements SmartLifecycle {
         accepting = true;
     }
 
-    @Override
-    public void stop() {
-        stop(() -> {
-        });
-    }
-
-    @Override
-    public void stop(Runnable callback) {
+    /**
+     * The relay's step of the shutdown sequence: refuses new sessions (503), sends every connection a Restarting
+     * frame, then closes the connections one by one, evenly over {@code derper.relay.drain-period} (the first at
+     * once, the last at the end of the period), so the clients do not all reconnect to the next node at the same
+     * moment. Completes when the last of them has closed.
+     */
+    public CompletableFuture<Void> drain() {
         accepting = false;
         List<ClientConnection> all = List.copyOf(registry.connections());
-        running = false;
+        CompletableFuture<Void> drained = new CompletableFuture<>();
         if (all.isEmpty()) {
-            callback.run();
-            return;
+            drained.complete(null);
+            return drained;
         }
         long reconnectIn = relayProperties.restartReconnectIn().toMillis();
         long tryFor = relayProperties.restartTryFor().toMillis();
@@ -184,9 +188,23 @@ public final class DerpServer implements SmartLifecycle {
             c.sendRestarting(reconnectIn, tryFor);
             c.scheduleClose(step * i, () -> {
                 if (remaining.decrementAndGet() == 0) {
-                    callback.run();
+                    drained.complete(null);
                 }
             });
+        }
+        return drained;
+    }
+
+    /**
+     * Runs after the web servers have stopped. The shutdown sequence has drained the relay by then; a connection
+     * still open here (its handshake finished during the drain, or the sequence ran out of time) is closed now.
+     */
+    @Override
+    public void stop() {
+        accepting = false;
+        running = false;
+        for (ClientConnection c : registry.connections()) {
+            c.close();
         }
     }
 
