@@ -164,27 +164,28 @@ public final class DerpServer implements SmartLifecycle {
     }
 
     /**
-     * The relay's step of the shutdown sequence: refuses new sessions (503), sends every connection a Restarting
-     * frame, then closes the connections one by one, evenly over {@code derper.relay.drain-period} (the first at
-     * once, the last at the end of the period), so the clients do not all reconnect to the next node at the same
-     * moment. Completes when the last of them has closed.
+     * The relay's step of the shutdown sequence: refuses new sessions (503), sends every client a Restarting frame,
+     * then closes the clients one by one, evenly over {@code derper.relay.drain-period} (the first at once, the last
+     * at the end of the period), so they do not all reconnect to the next node at the same moment. Siblings' mesh
+     * links are not among them: they carry the traffic of the clients still here, and close afterwards
+     * ({@link #closeMeshPeers()}). Completes when the last client has closed.
      */
     public CompletableFuture<Void> drain() {
         accepting = false;
-        List<ClientConnection> all = List.copyOf(registry.connections());
+        List<ClientConnection> clients = registry.connections().stream().filter(c -> !c.isMeshPeer()).toList();
         CompletableFuture<Void> drained = new CompletableFuture<>();
-        if (all.isEmpty()) {
+        if (clients.isEmpty()) {
             drained.complete(null);
             return drained;
         }
         long reconnectIn = relayProperties.restartReconnectIn().toMillis();
         long tryFor = relayProperties.restartTryFor().toMillis();
         Duration drain = relayProperties.drainPeriod();
-        log.info("shutting down: sending Restarting to {} connections, closing them over {}", all.size(), drain);
-        AtomicInteger remaining = new AtomicInteger(all.size());
-        long step = all.size() > 1 ? drain.toNanos() / (all.size() - 1) : 0;
-        for (int i = 0; i < all.size(); i++) {
-            ClientConnection c = all.get(i);
+        log.info("shutting down: sending Restarting to {} connections, closing them over {}", clients.size(), drain);
+        AtomicInteger remaining = new AtomicInteger(clients.size());
+        long step = clients.size() > 1 ? drain.toNanos() / (clients.size() - 1) : 0;
+        for (int i = 0; i < clients.size(); i++) {
+            ClientConnection c = clients.get(i);
             c.sendRestarting(reconnectIn, tryFor);
             c.scheduleClose(step * i, () -> {
                 if (remaining.decrementAndGet() == 0) {
@@ -193,6 +194,17 @@ public final class DerpServer implements SmartLifecycle {
             });
         }
         return drained;
+    }
+
+    /** The shutdown sequence's mesh step on this side: closes the siblings' links into this node. */
+    public CompletableFuture<Void> closeMeshPeers() {
+        List<ClientConnection> siblings = registry.connections().stream().filter(ClientConnection::isMeshPeer).toList();
+        CompletableFuture<?>[] closes = siblings.stream().map(c -> {
+            CompletableFuture<Void> closed = new CompletableFuture<>();
+            c.scheduleClose(0, () -> closed.complete(null));
+            return closed;
+        }).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(closes);
     }
 
     /**

@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +21,8 @@ import java.util.concurrent.TimeoutException;
  *   <li>{@code derper.relay.readiness-grace} passes, so load balancers stop sending new clients;</li>
  *   <li>the relay refuses new sessions, sends every connection Restarting and closes the connections spread over
  *       {@code derper.relay.drain-period} ({@link DerpServer#drain()});</li>
- *   <li>the mesh links close, having carried traffic for the clients being moved;</li>
+ *   <li>the mesh links close, both this node's links to its siblings and theirs into it, having carried the
+ *       traffic of the clients being moved;</li>
  *   <li>only then does Spring go on to the lower phases, where the web servers (the management server with its
  *       readiness 503 included) stop.</li>
  * </ol>
@@ -44,6 +46,7 @@ public final class ShutdownSequence implements SmartLifecycle {
 
     private final DerpServer relay;
     private final Duration grace;
+    private final Duration drainPeriod;
     private final Duration budget;
     private final List<ShutdownParticipant> participants;
     private volatile boolean running;
@@ -52,6 +55,7 @@ public final class ShutdownSequence implements SmartLifecycle {
     public ShutdownSequence(DerpServer relay, RelayProperties properties, List<ShutdownParticipant> participants) {
         this.relay = relay;
         this.grace = properties.readinessGrace();
+        this.drainPeriod = properties.drainPeriod();
         this.budget = budget(properties);
         this.participants = List.copyOf(participants);
     }
@@ -102,14 +106,17 @@ public final class ShutdownSequence implements SmartLifecycle {
     private void run() {
         long started = System.nanoTime();
         long deadline = started + budget.toNanos();
-        log.info("shutting down: readiness is down; Restarting frames follow in {}, connections close over the next {}",
-                grace, budget.minus(grace).minus(MARGIN));
+        log.info("shutting down: readiness is down; Restarting frames follow in {}, then connections close over {}",
+                grace, drainPeriod);
         participants.forEach(p -> step("shutdown", p::shutdownBegins));
         try {
             TimeUnit.NANOSECONDS.sleep(grace.toNanos());
             awaitStep(relay.drain(), deadline, "closing the relay's connections");
-            awaitStep(CompletableFuture.allOf(participants.stream().map(this::relayDrained)
-                    .toArray(CompletableFuture[]::new)), deadline, "closing the mesh links");
+            List<CompletableFuture<Void>> meshSteps = new ArrayList<>();
+            meshSteps.add(relay.closeMeshPeers());
+            participants.forEach(p -> meshSteps.add(relayDrained(p)));
+            awaitStep(CompletableFuture.allOf(meshSteps.toArray(CompletableFuture[]::new)), deadline,
+                    "closing the mesh links");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             log.warn("shutting down: interrupted; stopping the listeners now");
