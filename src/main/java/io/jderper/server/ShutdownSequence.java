@@ -53,10 +53,16 @@ public final class ShutdownSequence implements SmartLifecycle {
     private volatile boolean ranBefore;
 
     public ShutdownSequence(DerpServer relay, RelayProperties properties, List<ShutdownParticipant> participants) {
+        this(relay, properties, participants, MARGIN);
+    }
+
+    /** With another margin, so tests can see the deadline without waiting for the real one. */
+    ShutdownSequence(DerpServer relay, RelayProperties properties, List<ShutdownParticipant> participants,
+                     Duration margin) {
         this.relay = relay;
         this.grace = properties.readinessGrace();
         this.drainPeriod = properties.drainPeriod();
-        this.budget = budget(properties);
+        this.budget = properties.readinessGrace().plus(properties.drainPeriod()).plus(margin);
         this.participants = List.copyOf(participants);
     }
 
