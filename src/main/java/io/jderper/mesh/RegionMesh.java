@@ -5,6 +5,7 @@ import io.jderper.config.DerperProperties;
 import io.jderper.config.MeshProperties;
 import io.jderper.key.MeshKey;
 import io.jderper.server.DerpServer;
+import io.jderper.server.ShutdownParticipant;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslContext;
@@ -31,12 +32,15 @@ import java.util.function.IntSupplier;
 /**
  * The region mesh: one {@link MeshLink} per sibling, from the static {@code derper.mesh.with} list and, with
  * {@code derper.mesh.discovery=dns}, from the addresses behind {@code derper.mesh.dns-name}. Starts after the web
- * server (so the node's own port is known) and stops after the relay has drained its clients, so cross-node traffic
- * keeps flowing while clients are being moved away.
+ * server (so the node's own port is known). On shutdown the links close when the shutdown sequence has drained the
+ * relay's clients ({@link #relayDrained()}), so cross-node traffic keeps flowing while clients are being moved away.
  */
-public final class RegionMesh implements SmartLifecycle {
-    /** Below the relay's phase: starts after it, stops after it has drained. */
-    public static final int LIFECYCLE_PHASE = DerpServer.LIFECYCLE_PHASE - 50;
+public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
+    /**
+     * After the web servers' start phase ({@code DEFAULT_PHASE - 2048}), which binds the port the links announce. The
+     * links' stop here finds nothing to do after the shutdown sequence closed them.
+     */
+    public static final int LIFECYCLE_PHASE = SmartLifecycle.DEFAULT_PHASE - 150;
 
     private static final Logger log = LoggerFactory.getLogger(RegionMesh.class);
 
@@ -205,6 +209,16 @@ public final class RegionMesh implements SmartLifecycle {
 
     @Override
     public void stop(Runnable callback) {
+        closeLinks().whenComplete((v, e) -> callback.run());
+    }
+
+    /** The shutdown sequence's mesh step: the relay's clients are gone, so the links close now. */
+    @Override
+    public CompletableFuture<Void> relayDrained() {
+        return closeLinks();
+    }
+
+    private CompletableFuture<Void> closeLinks() {
         List<MeshLink> all;
         EventLoopGroup g;
         synchronized (this) {
@@ -218,14 +232,14 @@ public final class RegionMesh implements SmartLifecycle {
             group = null;
         }
         CompletableFuture<?>[] stops = all.stream().map(MeshLink::stop).toArray(CompletableFuture[]::new);
-        CompletableFuture.allOf(stops).orTimeout(5, TimeUnit.SECONDS).whenComplete((v, e) -> {
-            if (resolver != null && resolver != injectedResolver) {
-                resolver.close();
-            }
+        return CompletableFuture.allOf(stops).orTimeout(5, TimeUnit.SECONDS).handle((v, e) -> {
             if (g != null) {
+                if (resolver != null && resolver != injectedResolver) {
+                    resolver.close();
+                }
                 g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             }
-            callback.run();
+            return null;
         });
     }
 

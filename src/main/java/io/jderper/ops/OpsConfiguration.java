@@ -41,8 +41,8 @@ public class OpsConfiguration {
     }
 
     @Bean
-    ShutdownReadiness shutdownReadiness(ApplicationEventPublisher events, RelayProperties relay) {
-        return new ShutdownReadiness(events, relay);
+    ShutdownReadiness shutdownReadiness(ApplicationEventPublisher events) {
+        return new ShutdownReadiness(events);
     }
 
     @Bean

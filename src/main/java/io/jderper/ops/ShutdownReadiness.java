@@ -1,37 +1,22 @@
 package io.jderper.ops;
 
-import io.jderper.config.RelayProperties;
-import io.jderper.server.DerpServer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.jderper.server.ShutdownParticipant;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.context.SmartLifecycle;
-
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import org.springframework.core.Ordered;
 
 /**
- * First step of graceful shutdown: readiness goes down, then (after {@code derper.relay.readiness-grace}) the relay's
- * own stop sends Restarting frames and drains. Its phase is above the relay's, so Spring stops it first and waits
- * for the grace before stopping the relay; the management server, stopped far later, keeps answering 503 meanwhile.
+ * The readiness step of the shutdown sequence ({@link io.jderper.server.ShutdownSequence}): readiness and the
+ * {@code derp} component go down (503) when shutdown begins, while the relay still serves everyone; the sequence
+ * then waits out {@code derper.relay.readiness-grace} before any Restarting frame goes out.
  */
-final class ShutdownReadiness implements SmartLifecycle {
-    static final int PHASE = DerpServer.LIFECYCLE_PHASE + 50;
-
-    private static final Logger log = LoggerFactory.getLogger(ShutdownReadiness.class);
-
+final class ShutdownReadiness implements ShutdownParticipant, Ordered {
     private final ApplicationEventPublisher events;
-    private final Duration grace;
-    private volatile boolean running;
     private volatile boolean draining;
-    private volatile boolean refusedBefore;
 
-    ShutdownReadiness(ApplicationEventPublisher events, RelayProperties relay) {
+    ShutdownReadiness(ApplicationEventPublisher events) {
         this.events = events;
-        this.grace = relay.readinessGrace();
     }
 
     /** True from the start of shutdown on. */
@@ -40,43 +25,21 @@ final class ShutdownReadiness implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        draining = false;
-        running = true;
-        // The first start is followed by Boot's own ACCEPTING_TRAFFIC once the application is ready; only a restart
-        // after stop() has to undo what stop() published.
-        if (refusedBefore) {
-            AvailabilityChangeEvent.publish(events, this, ReadinessState.ACCEPTING_TRAFFIC);
-        }
-    }
-
-    @Override
-    public void stop() {
-        stop(() -> {
-        });
-    }
-
-    @Override
-    public void stop(Runnable callback) {
+    public void shutdownBegins() {
         draining = true;
-        running = false;
-        refusedBefore = true;
         AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
-        if (grace.isZero()) {
-            callback.run();
-            return;
-        }
-        log.info("shutting down: readiness is down; Restarting frames follow in {}", grace);
-        CompletableFuture.delayedExecutor(grace.toNanos(), TimeUnit.NANOSECONDS).execute(callback);
     }
 
+    /** Readiness goes down before any other participant acts. */
     @Override
-    public boolean isRunning() {
-        return running;
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE;
     }
 
+    /** A restart after a stop undoes what shutdown published (the first start gets Boot's own ACCEPTING_TRAFFIC). */
     @Override
-    public int getPhase() {
-        return PHASE;
+    public void restarted() {
+        draining = false;
+        AvailabilityChangeEvent.publish(events, this, ReadinessState.ACCEPTING_TRAFFIC);
     }
 }

@@ -5,8 +5,8 @@ import io.jderper.config.MeshProperties;
 import io.jderper.config.ProbeProperties;
 import io.jderper.config.StunProperties;
 import io.jderper.config.TlsProperties;
-import io.jderper.server.DerpServer;
 import io.jderper.server.DerpServerConfiguration.MeshKeyHolder;
+import io.jderper.server.ShutdownParticipant;
 import io.jderper.stun.StunServer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -24,9 +24,13 @@ import java.net.InetSocketAddress;
  */
 @Component
 @ConditionalOnProperty(prefix = "derper.probe", name = "enabled", havingValue = "true")
-public class EmbeddedProber implements SmartLifecycle {
-    /** After the relay has started (and the ports are known); stops before it. */
-    public static final int PHASE = DerpServer.LIFECYCLE_PHASE + 50;
+public class EmbeddedProber implements SmartLifecycle, ShutdownParticipant {
+    /**
+     * After the web servers' start phase ({@code DEFAULT_PHASE - 2048}), so the ports it probes are bound. On shutdown
+     * it stops at the first step of the shutdown sequence ({@link #shutdownBegins()}), so the node's own draining is
+     * never reported as failed probes; its lifecycle stop then has nothing left to do.
+     */
+    public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 50;
 
     private final ProbeProperties properties;
     private final DerperProperties core;
@@ -88,6 +92,11 @@ public class EmbeddedProber implements SmartLifecycle {
             service.close();
             service = null;
         }
+    }
+
+    @Override
+    public void shutdownBegins() {
+        stop();
     }
 
     @Override

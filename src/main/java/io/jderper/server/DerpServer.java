@@ -16,18 +16,23 @@ import org.springframework.context.SmartLifecycle;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The DERP relay: owns the key table, metrics and the packet path, and takes over connections the HTTP layer has
- * upgraded. As a lifecycle bean it stops before the web server: it refuses new DERP sessions, sends every client a
- * Restarting frame, then closes connections spread over the drain period so the fleet does not reconnect at once.
+ * upgraded. Its graceful shutdown ({@link #drain()}: refuse new sessions, Restarting frames, closes spread over the
+ * drain period) is one step of {@link ShutdownSequence}; its own lifecycle only opens the relay before the listeners
+ * bind and, after they have stopped, closes whatever the sequence did not.
  */
 public final class DerpServer implements SmartLifecycle {
-    /** Stops before Spring's web server (graceful shutdown and stop phases sit below this one). */
-    public static final int LIFECYCLE_PHASE = Integer.MAX_VALUE - 100;
+    /**
+     * Below the web server's start/stop phase ({@code DEFAULT_PHASE - 2048}): the relay accepts before the DERP port
+     * answers anything, so {@code /derp/probe} never says 200 while upgrades would get 503.
+     */
+    public static final int LIFECYCLE_PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
     public static final String DECODER_NAME = "derp.decoder";
     public static final String HANDLER_NAME = "derp.handler";
 
@@ -157,35 +162,60 @@ public final class DerpServer implements SmartLifecycle {
         accepting = true;
     }
 
-    @Override
-    public void stop() {
-        stop(() -> {
-        });
-    }
-
-    @Override
-    public void stop(Runnable callback) {
+    /**
+     * The relay's step of the shutdown sequence: refuses new sessions (503), sends every client a Restarting frame,
+     * then closes the clients one by one, evenly over {@code derper.relay.drain-period} (the first at once, the last
+     * at the end of the period), so they do not all reconnect to the next node at the same moment. Siblings' mesh
+     * links are not among them: they carry the traffic of the clients still here, and close afterwards
+     * ({@link #closeMeshPeers()}). Completes when the last client has closed.
+     */
+    public CompletableFuture<Void> drain() {
         accepting = false;
-        List<ClientConnection> all = List.copyOf(registry.connections());
-        running = false;
-        if (all.isEmpty()) {
-            callback.run();
-            return;
+        List<ClientConnection> clients = registry.connections().stream().filter(c -> !c.isMeshPeer()).toList();
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        if (clients.isEmpty()) {
+            drained.complete(null);
+            return drained;
         }
         long reconnectIn = relayProperties.restartReconnectIn().toMillis();
         long tryFor = relayProperties.restartTryFor().toMillis();
         Duration drain = relayProperties.drainPeriod();
-        log.info("shutting down: sending Restarting to {} connections, closing them over {}", all.size(), drain);
-        AtomicInteger remaining = new AtomicInteger(all.size());
-        long step = all.size() > 1 ? drain.toNanos() / (all.size() - 1) : 0;
-        for (int i = 0; i < all.size(); i++) {
-            ClientConnection c = all.get(i);
+        log.info("shutting down: sending Restarting to {} connections, closing them over {}", clients.size(), drain);
+        AtomicInteger remaining = new AtomicInteger(clients.size());
+        long step = clients.size() > 1 ? drain.toNanos() / (clients.size() - 1) : 0;
+        for (int i = 0; i < clients.size(); i++) {
+            ClientConnection c = clients.get(i);
             c.sendRestarting(reconnectIn, tryFor);
             c.scheduleClose(step * i, () -> {
                 if (remaining.decrementAndGet() == 0) {
-                    callback.run();
+                    drained.complete(null);
                 }
             });
+        }
+        return drained;
+    }
+
+    /** The shutdown sequence's mesh step on this side: closes the siblings' links into this node. */
+    public CompletableFuture<Void> closeMeshPeers() {
+        List<ClientConnection> siblings = registry.connections().stream().filter(ClientConnection::isMeshPeer).toList();
+        CompletableFuture<?>[] closes = siblings.stream().map(c -> {
+            CompletableFuture<Void> closed = new CompletableFuture<>();
+            c.scheduleClose(0, () -> closed.complete(null));
+            return closed;
+        }).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(closes);
+    }
+
+    /**
+     * Runs after the web servers have stopped. The shutdown sequence has drained the relay by then; a connection
+     * still open here (its handshake finished during the drain, or the sequence ran out of time) is closed now.
+     */
+    @Override
+    public void stop() {
+        accepting = false;
+        running = false;
+        for (ClientConnection c : registry.connections()) {
+            c.close();
         }
     }
 
