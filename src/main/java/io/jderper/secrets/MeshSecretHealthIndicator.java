@@ -34,9 +34,14 @@ final class MeshSecretHealthIndicator implements HealthIndicator {
                 .withDetail("version", s.version())
                 .withDetail("source", s.source().name().toLowerCase(java.util.Locale.ROOT))
                 .withDetail("since", s.since().toString())
-                .withDetail("lastRefresh", s.lastSuccess() == null ? null : s.lastSuccess().toString())
-                .withDetail("lastAttempt", s.lastAttempt() == null ? null : s.lastAttempt().toString())
                 .withDetail("previousKeyAccepted", source.key().previousStillAccepted());
+        // Absent rather than null: the server never confirmed the key (started from the cache).
+        if (s.lastSuccess() != null) {
+            b.withDetail("lastRefresh", s.lastSuccess().toString());
+        }
+        if (s.lastAttempt() != null) {
+            b.withDetail("lastAttempt", s.lastAttempt().toString());
+        }
         if (s.lastError() != null) {
             b.withDetail("lastError", s.lastError());
         }
