@@ -41,6 +41,7 @@ public final class FakeSetec implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     /** When set, every answer to /api/get is this status and body instead. */
     private final AtomicReference<Map.Entry<Integer, String>> override = new AtomicReference<>();
+    private volatile long delayMillis;
 
     public FakeSetec() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
@@ -74,12 +75,25 @@ public final class FakeSetec implements AutoCloseable {
         override.set(status == null ? null : Map.entry(status, body));
     }
 
+    /** Every later answer waits this long first (a server that hangs). */
+    public void delay(java.time.Duration d) {
+        delayMillis = d.toMillis();
+    }
+
     public List<Request> requests() {
         return List.copyOf(requests);
     }
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             requests.add(new Request(ex.getRequestMethod(), ex.getRequestURI().getPath(),
                     ex.getRequestHeaders().getFirst("Content-Type"), ex.getRequestHeaders().getFirst("Sec-X-Tailscale-No-Browsers"), body));

@@ -219,6 +219,24 @@ class MeshKeyFromSetecTest {
     }
 
     @Test
+    void aServerThatHangsIsATimeoutAndKeepsTheKey() throws Exception {
+        setec.activate(NAME, 1, K1);
+        MeshSecretsProperties p = new MeshSecretsProperties(setec.url().toString(), "prod/derp",
+                dir.resolve("cache/derper-secrets"), Duration.ofHours(1), Duration.ofMillis(300), Duration.ofSeconds(5),
+                Duration.ofHours(1), Duration.ofHours(6));
+        MeshKeyFromSetec s = service(p);
+        s.start();
+        setec.delay(Duration.ofSeconds(3));
+        long t0 = System.nanoTime();
+        refresh(s);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("bounded by the request timeout, not the server")
+                .isLessThan(Duration.ofSeconds(3));
+        assertThat(s.status().lastError()).contains("timed out");
+        assertThat(fetches("unreachable")).isEqualTo(1);
+        assertThat(s.key().current().orElseThrow().toHex()).isEqualTo(K1);
+    }
+
+    @Test
     void healthTurnsStaleWithoutConfirmationButStaysOutOfTheAggregate() throws Exception {
         MeshKeyFromSetec s = startedFromServer();
         MeshSecretHealthIndicator health = new MeshSecretHealthIndicator(s);
