@@ -22,7 +22,7 @@ public class MeshConfiguration {
     RegionMesh regionMesh(MeshProperties mesh, DerperProperties core, DerpServer server,
                           DerpServerConfiguration.MeshKeyHolder meshKey, MeshMetrics metrics,
                           ObjectProvider<SiblingResolver> resolver, Environment environment) {
-        return new RegionMesh(mesh, core, server, meshKey.key(), metrics, resolver.getIfAvailable(),
+        return new RegionMesh(mesh, core, server, meshKey.source(), metrics, resolver.getIfAvailable(),
                 () -> environment.getProperty("local.server.port", Integer.class, core.listenAddress().port()));
     }
 

@@ -67,6 +67,8 @@ final class MeshLink implements PacketForwarder {
     private volatile NodePublicKey siblingKey;
     private volatile String lastError;
     private volatile int learnedCount;
+    /** The mesh key the current or last attempt presented. */
+    private volatile io.jderper.key.MeshKey dialledWith;
 
     // Confined to the loop.
     private final Set<NodePublicKey> learned = new HashSet<>();
@@ -115,6 +117,36 @@ final class MeshLink implements PacketForwarder {
         return done;
     }
 
+    /** The mesh key the current or last attempt presented (null before the first). */
+    io.jderper.key.MeshKey dialledWith() {
+        return dialledWith;
+    }
+
+    /**
+     * Starts over at once with the current mesh key (after a rotation): a pending retry wait is cut short, an open
+     * connection is closed and what it taught is withdrawn, as when a link breaks.
+     */
+    void redial() {
+        onLoop(() -> {
+            if (stopped || state == State.SELF) {
+                return;
+            }
+            if (retry != null) {
+                retry.cancel(false);
+            }
+            Session old = session;
+            // The old session's end sees that it is no longer current and schedules nothing.
+            session = null;
+            channel = null;
+            withdrawAll();
+            if (old != null && old.client != null) {
+                old.client.close();
+            }
+            log.info("mesh {}: redialling with the current mesh key", target.name());
+            connect();
+        });
+    }
+
     /** Drops the current connection as if the network broke; the link reconnects (tests). */
     void breakConnection() {
         onLoop(() -> {
@@ -143,8 +175,10 @@ final class MeshLink implements PacketForwarder {
                 s.end("cannot resolve " + target.hostToDial() + ": " + rootMessage(error));
                 return;
             }
+            io.jderper.key.MeshKey key = env.meshKey().get();
+            dialledWith = key;
             DerpClientOptions options = DerpClientOptions.defaults()
-                    .withMeshKey(env.meshKey())
+                    .withMeshKey(key)
                     .withDialAddress(address)
                     .withConnectTimeout(env.connectTimeout());
             if (target.tls()) {
@@ -425,7 +459,8 @@ final class MeshLink implements PacketForwarder {
 
     /** What every link of a server shares. */
     record LinkEnvironment(io.jderper.key.NodePrivateKey serverKey, NodePublicKey serverPublicKey,
-                           io.jderper.key.MeshKey meshKey, io.jderper.server.ClientRegistry registry, MeshMetrics metrics,
+                           java.util.function.Supplier<io.jderper.key.MeshKey> meshKey,
+                           io.jderper.server.ClientRegistry registry, MeshMetrics metrics,
                            SiblingResolver resolver, SslContext hostTls, SslContext addressTls, RetryPolicy retry,
                            Duration connectTimeout, Duration readIdle, Duration stallLimit,
                            WriteBufferWaterMark writeBufferWaterMark) {

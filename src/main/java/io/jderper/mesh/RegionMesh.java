@@ -4,6 +4,7 @@ import io.jderper.client.ClientEventLoops;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.MeshProperties;
 import io.jderper.key.MeshKey;
+import io.jderper.key.MeshKeySource;
 import io.jderper.server.DerpServer;
 import io.jderper.server.ShutdownParticipant;
 import io.netty.channel.EventLoopGroup;
@@ -59,7 +60,7 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
     private final MeshProperties properties;
     private final DerperProperties core;
     private final DerpServer server;
-    private final Optional<MeshKey> meshKey;
+    private final MeshKeySource meshKeys;
     private final MeshMetrics metrics;
     private final SiblingResolver injectedResolver;
     private final IntSupplier ownPort;
@@ -80,10 +81,16 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
      */
     public RegionMesh(MeshProperties properties, DerperProperties core, DerpServer server, Optional<MeshKey> meshKey,
                       MeshMetrics metrics, SiblingResolver injectedResolver, IntSupplier ownPort) {
+        this(properties, core, server, MeshKeySource.fixed(meshKey), metrics, injectedResolver, ownPort);
+    }
+
+    /** @param meshKeys the key links present; on a rotation links re-dial (see {@link #meshKeyRotated}) */
+    public RegionMesh(MeshProperties properties, DerperProperties core, DerpServer server, MeshKeySource meshKeys,
+                      MeshMetrics metrics, SiblingResolver injectedResolver, IntSupplier ownPort) {
         this.properties = properties;
         this.core = core;
         this.server = server;
-        this.meshKey = meshKey;
+        this.meshKeys = meshKeys;
         this.metrics = metrics;
         this.injectedResolver = injectedResolver;
         this.ownPort = ownPort;
@@ -107,11 +114,12 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
             addressTls = null;
         }
         metrics.linkCounts(() -> count(MeshLink.State.UP), () -> count(MeshLink.State.CONNECTING) + count(MeshLink.State.RETRY_WAIT));
+        meshKeys.onRotation(this::meshKeyRotated);
     }
 
     /** True when this node has siblings to link to (static entries or DNS discovery) and the key to do it. */
     public boolean enabled() {
-        return meshKey.isPresent() && (!entries.isEmpty() || properties.discovery().equals("dns"));
+        return meshKeys.current().isPresent() && (!entries.isEmpty() || properties.discovery().equals("dns"));
     }
 
     @Override
@@ -126,7 +134,7 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
         group = ClientEventLoops.newGroup(threads, "derp-mesh");
         resolver = injectedResolver != null ? injectedResolver : new NettySiblingResolver(group.next());
         environment = new MeshLink.LinkEnvironment(server.identity().privateKey(), server.identity().publicKey(),
-                meshKey.get(), server.registry(), metrics, resolver, hostTls, addressTls,
+                () -> meshKeys.current().orElseThrow(), server.registry(), metrics, resolver, hostTls, addressTls,
                 new MeshLink.RetryPolicy(RETRY_FIRST, RETRY_MAX), CONNECT_TIMEOUT, READ_IDLE, STALL_LIMIT, WATER_MARK);
 
         for (SiblingTarget.SiblingEntry entry : entries) {
@@ -142,6 +150,40 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
                     this::reconcileDiscovered);
             discovery.start(group.next(), properties.dnsRefresh());
             log.info("mesh: discovering siblings from {} every {}", properties.dnsName(), properties.dnsRefresh());
+        }
+    }
+
+    /**
+     * A new mesh key: links that are not up re-dial with it at once (their sibling may already have it). Links that
+     * are up keep their connection while the replaced key is still accepted: a sibling that has not picked up the new
+     * key yet would refuse it, and the link would stay down until it does. When that grace ends, every link still on
+     * the old key re-dials. Without a grace time all links re-dial at once.
+     */
+    synchronized void meshKeyRotated(MeshKeySource.Rotation rotation) {
+        if (!running || group == null) {
+            return;
+        }
+        boolean all = rotation.previousAcceptedFor().isZero();
+        for (MeshLink link : links.values()) {
+            if (all || link.state() != MeshLink.State.UP) {
+                link.redial();
+            }
+        }
+        if (!all) {
+            group.next().schedule(this::redialLinksOnReplacedKey, rotation.previousAcceptedFor().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private synchronized void redialLinksOnReplacedKey() {
+        Optional<MeshKey> current = meshKeys.current();
+        if (!running || current.isEmpty()) {
+            return;
+        }
+        for (MeshLink link : links.values()) {
+            MeshKey used = link.dialledWith();
+            if (used != null && !used.matchesHex(current.get().toHex())) {
+                link.redial();
+            }
         }
     }
 

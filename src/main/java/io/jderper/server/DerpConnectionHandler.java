@@ -99,7 +99,7 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
             failHandshake(ctx, e.getMessage());
             return;
         }
-        boolean meshPeer = payload.meshKeyHex() != null && server.meshKey().map(k -> k.matchesHex(payload.meshKeyHex())).orElse(false);
+        boolean meshPeer = server.meshKeySource().accepts(payload.meshKeyHex());
         if (meshPeer) {
             admitted(ctx, ci, payload, true, box);
             return;

@@ -2,6 +2,7 @@ package io.jderper.server;
 
 import io.jderper.config.RelayProperties;
 import io.jderper.key.MeshKey;
+import io.jderper.key.MeshKeySource;
 import io.jderper.protocol.FrameDecoder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -40,7 +41,7 @@ public final class DerpServer implements SmartLifecycle {
 
     private final ServerIdentity identity;
     private final RelayProperties relayProperties;
-    private final Optional<MeshKey> meshKey;
+    private final MeshKeySource meshKeys;
     private final ClientAdmission admission;
     private final DerpMetrics metrics;
     private final ClientRegistry registry;
@@ -62,10 +63,16 @@ public final class DerpServer implements SmartLifecycle {
     public DerpServer(ServerIdentity identity, RelayProperties relayProperties, Optional<MeshKey> meshKey,
                       ClientAdmission admission, DerpMetrics metrics, MeterRegistry meterRegistry,
                       HandshakeCrypto handshakeCrypto) {
+        this(identity, relayProperties, MeshKeySource.fixed(meshKey), admission, metrics, meterRegistry, handshakeCrypto);
+    }
+
+    public DerpServer(ServerIdentity identity, RelayProperties relayProperties, MeshKeySource meshKeys,
+                      ClientAdmission admission, DerpMetrics metrics, MeterRegistry meterRegistry,
+                      HandshakeCrypto handshakeCrypto) {
         this.handshakeCrypto = handshakeCrypto;
         this.identity = identity;
         this.relayProperties = relayProperties;
-        this.meshKey = meshKey;
+        this.meshKeys = meshKeys;
         this.admission = admission;
         this.metrics = metrics;
         this.meterRegistry = meterRegistry;
@@ -102,8 +109,14 @@ public final class DerpServer implements SmartLifecycle {
         return registry;
     }
 
+    /** The mesh key in use now (it may rotate while the server runs). */
     public Optional<MeshKey> meshKey() {
-        return meshKey;
+        return meshKeys.current();
+    }
+
+    /** Decides which ClientInfo mesh keys make a mesh peer; read at every handshake. */
+    public MeshKeySource meshKeySource() {
+        return meshKeys;
     }
 
     RelayProperties relayProperties() {

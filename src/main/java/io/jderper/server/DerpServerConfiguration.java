@@ -4,6 +4,7 @@ import io.jderper.config.DerperProperties;
 import io.jderper.config.MeshProperties;
 import io.jderper.config.RelayProperties;
 import io.jderper.key.MeshKey;
+import io.jderper.key.MeshKeySource;
 import io.jderper.key.NodePrivateKey;
 import io.jderper.key.ServerKeyFile;
 import io.jderper.mesh.MeshKeyLoader;
@@ -53,23 +54,34 @@ public class DerpServerConfiguration {
         return new DerpMetrics();
     }
 
+    /**
+     * The mesh key: from a key source bean when one is configured (the secrets server, which replaces the key while
+     * the server runs), otherwise loaded once from the properties and files.
+     */
     @Bean
-    MeshKeyHolder meshKeyHolder(DerperProperties core, MeshProperties mesh) {
-        Optional<MeshKey> key = MeshKeyLoader.load(core, mesh, System::getenv);
-        if (key.isEmpty() && (!mesh.with().isEmpty() || mesh.discovery().equals("dns"))) {
+    MeshKeyHolder meshKeyHolder(DerperProperties core, MeshProperties mesh, ObjectProvider<MeshKeySource> external) {
+        MeshKeySource source = external.getIfAvailable();
+        if (source == null) {
+            source = MeshKeySource.fixed(MeshKeyLoader.load(core, mesh, System::getenv));
+        }
+        if (source.current().isEmpty() && (!mesh.with().isEmpty() || mesh.discovery().equals("dns"))) {
             throw new IllegalStateException("derper.mesh.with requires a mesh key (derper.mesh.key or derper.mesh.key-file / --mesh-psk-file)");
         }
-        return new MeshKeyHolder(key);
+        return new MeshKeyHolder(source);
     }
 
     @Bean
     DerpServer derpServer(ServerIdentity identity, RelayProperties relay, MeshKeyHolder meshKey,
                           ObjectProvider<ClientAdmission> admission, DerpMetrics metrics, MeterRegistry meterRegistry) {
-        return new DerpServer(identity, relay, meshKey.key(), admission.getIfAvailable(() -> ClientAdmission.ALLOW_ALL),
-                metrics, meterRegistry);
+        return new DerpServer(identity, relay, meshKey.source(), admission.getIfAvailable(() -> ClientAdmission.ALLOW_ALL),
+                metrics, meterRegistry, HandshakeCrypto.pooled(HandshakeCrypto.defaultThreads()));
     }
 
-    /** The mesh key, if configured (a bean so that the mesh and the prober share one parsed copy). */
-    public record MeshKeyHolder(Optional<MeshKey> key) {
+    /** The mesh key source (a bean so that the relay, the mesh and the prober share one). */
+    public record MeshKeyHolder(MeshKeySource source) {
+        /** The key in use now, if any. */
+        public Optional<MeshKey> key() {
+            return source.current();
+        }
     }
 }
