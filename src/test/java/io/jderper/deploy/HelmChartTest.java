@@ -333,7 +333,7 @@ class HelmChartTest {
     void malformedMeshKeyFailsTheRenderNamingTheValue() {
         assertThatThrownBy(() -> HelmChart.render(work, Map.of("mesh", Map.of("enabled", true),
                 "derper", Map.of("mesh", Map.of("key", "not-hex")))))
-                .hasMessageContaining("derper.mesh.key must be 64 hex digits");
+                .hasMessageContaining("/derper/mesh/key").hasMessageContaining("'not-hex' does not match pattern");
     }
 
     @Test
@@ -346,7 +346,7 @@ class HelmChartTest {
     void unknownMeshDiscoveryIsRefused() {
         assertThatThrownBy(() -> HelmChart.render(work, Map.of("replicaCount", 2,
                 "derper", Map.of("mesh", Map.of("discovery", "mdns")))))
-                .hasMessageContaining("derper.mesh.discovery must be dns or static");
+                .hasMessageContaining("/derper/mesh/discovery").hasMessageContaining("'static', 'dns'");
     }
 
     @Test

@@ -79,7 +79,13 @@ class MemoryBudgetTest {
         resources.put("limits", null);
         resources.put("requests", Map.of("memory", "512Mi"));
         assertThatThrownBy(() -> HelmChart.render(work, Map.of("resources", resources)))
-                .hasMessageContaining("resources.limits.memory must be set");
+                .hasMessageContaining("/resources").hasMessageContaining("missing property 'limits'");
+        Map<String, Object> noMemory = new LinkedHashMap<>();
+        noMemory.put("memory", null); // null deletes the chart's default
+        noMemory.put("cpu", "1");
+        assertThatThrownBy(() -> HelmChart.render(work, Map.of("prober", Map.of("enabled", true,
+                "resources", Map.of("limits", noMemory)))))
+                .hasMessageContaining("/prober/resources/limits").hasMessageContaining("missing property 'memory'");
     }
 
     @Test
