@@ -16,6 +16,19 @@ RUN java -Djarmode=tools -jar target/jderper.jar extract --layers --destination 
 
 # ---- runtime stage ----
 FROM eclipse-temurin:25-jre
+# Set by the build (docker build --build-arg VERSION=... --build-arg REVISION=$(git rev-parse HEAD) ...).
+ARG VERSION=0.1.0
+ARG REVISION=""
+ARG CREATED=""
+# io.jderper.memory-limit: the container memory limit the JVM sizes below are computed for (docs/performance.md,
+# "Memory"); run with --memory 768m, or give JDK_JAVA_OPTIONS the sizes for your limit.
+LABEL org.opencontainers.image.title="jderper" \
+      org.opencontainers.image.description="DERP relay server, wire-compatible with Tailscale's derper" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.base.name="eclipse-temurin:25-jre" \
+      io.jderper.memory-limit="768Mi"
 # curl for HEALTHCHECK; a fixed numeric non-root user so that Kubernetes' runAsNonRoot can verify it.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \
@@ -30,12 +43,14 @@ COPY --from=build /layers/dependencies/ ./
 COPY --from=build /layers/snapshot-dependencies/ ./
 COPY --from=build /layers/application/ ./
 # The server key (and ACME certificates) live in /var/lib/derper: mount a volume there so the key survives
-# re-creation. Heap follows the container memory limit; an OOM ends the process so the orchestrator restarts it.
-# Netty keeps sun.misc.Unsafe on JDK 25 (off by default there; bounds-checked buffer access showed in the relay path).
-# Both Unsafe options need JDK 24+: an older runtime image would refuse to start with them.
+# re-creation. Memory: heap, direct memory, metaspace, code cache and stacks sized for a 768 MiB limit by the formula
+# in docs/performance.md (heap and direct memory together with the rest stay under the limit, so a full heap is an
+# OutOfMemoryError that ends the process, not a kernel OOM kill). Serial GC and two JIT threads keep the footprint
+# small. Netty keeps sun.misc.Unsafe on JDK 25 (off by default there; bounds-checked buffer access showed in the relay
+# path). The Unsafe options and compact object headers need JDK 24+: an older runtime would refuse to start.
 ENV DERPER_KEYFILE=/var/lib/derper/derper.key \
     DERPER_TLS_CERTDIR=/var/lib/derper/certs \
-    JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:+UseCompactObjectHeaders -Dio.netty.noUnsafe=false --sun-misc-unsafe-memory-access=allow"
+    JDK_JAVA_OPTIONS="-Xmx392m -XX:MaxDirectMemorySize=168m -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=48m -Xss512k -XX:+UseSerialGC -XX:CICompilerCount=2 -XX:+ExitOnOutOfMemoryError -XX:+UseCompactObjectHeaders -Dio.netty.noUnsafe=false --sun-misc-unsafe-memory-access=allow"
 USER 65532:65532
 # 443 DERP over TLS, 80 ACME HTTP-01 and redirects, 3478/udp STUN, 8081 Actuator (health, Prometheus).
 # Binding 443/80 as non-root relies on net.ipv4.ip_unprivileged_port_start, which Docker sets to 0 in containers.

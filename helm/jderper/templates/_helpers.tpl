@@ -57,6 +57,50 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (printf "%s-mesh" (include "jderper.fullname" .)) .Values.mesh.existingSecret -}}
 {{- end -}}
 
+{{/*
+The mesh key as the chart's Secret holds it (base64), or "" when mesh.existingSecret is used (pods then roll on a
+key change only when told to: kubectl rollout restart). Sources, in order: mesh.existingSecret, derper.mesh.key, the key already stored in the
+chart's Secret, a newly generated key. A key is generated only when the render talks to a cluster that can keep it:
+a template-only render (helm template, Argo CD, a client-side dry run) would invent a different key every time, so
+it fails instead. Computed once per render and cached on the root context, because the Secret and the pod checksums
+must see the same value.
+*/}}
+{{- define "jderper.meshKeyB64" -}}
+{{- if not (hasKey $ "jderperMeshKeyB64") -}}
+{{- $value := "" -}}
+{{- if include "jderper.meshEnabled" . -}}
+{{- $keyName := .Values.mesh.existingSecretKey -}}
+{{- $given := trim (default "" .Values.derper.mesh.key) -}}
+{{- if .Values.mesh.existingSecret -}}
+{{- if $given -}}
+{{- fail "set either mesh.existingSecret or derper.mesh.key, not both" -}}
+{{- end -}}
+{{- /* Not read: the chart does not own that Secret, and rendering must not depend on a cluster. */ -}}
+{{- else if $given -}}
+{{- if not (regexMatch "^[0-9a-fA-F]{64}$" $given) -}}
+{{- fail "derper.mesh.key must be 64 hex digits (e.g. the output of: openssl rand -hex 32)" -}}
+{{- end -}}
+{{- $value = $given | b64enc -}}
+{{- else -}}
+{{- /* Listing Secrets answers with a SecretList on a cluster (Helm keeps its releases there) and with nothing without one. */ -}}
+{{- $cluster := lookup "v1" "Secret" .Release.Namespace "" -}}
+{{- if not $cluster -}}
+{{- fail "the mesh needs a key that stays the same on every render: set mesh.existingSecret (a Secret you manage) or derper.mesh.key (64 hex digits, e.g. openssl rand -hex 32). A key is generated only by helm install/upgrade against a cluster, which keeps it in the Secret; this render (helm template, Argo CD, --dry-run) has no cluster to keep it in" -}}
+{{- end -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "jderper.meshSecretName" .) -}}
+{{- if and $existing $existing.data (hasKey $existing.data $keyName) -}}
+{{- /* Keep the key across upgrades: old and new pods of a rollout must share it. */ -}}
+{{- $value = index $existing.data $keyName -}}
+{{- else -}}
+{{- $value = randAlphaNum 64 | sha256sum | b64enc -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $ "jderperMeshKeyB64" $value -}}
+{{- end -}}
+{{- index $ "jderperMeshKeyB64" -}}
+{{- end -}}
+
 {{/* "true" or "" : mesh.enabled is true, false or auto (= more than one replica). */}}
 {{- define "jderper.meshEnabled" -}}
 {{- $m := .Values.mesh.enabled -}}
@@ -171,7 +215,9 @@ string would not bind to a Path or URI property). Argument: a map. Output: YAML.
 
 {{/* Whole application.yml. */}}
 {{- define "jderper.applicationConfig" -}}
-{{- $ours := dict "derper" (include "jderper.derperConfig" . | fromYaml) "management" (dict "server" (dict "port" (int .Values.ports.management))) -}}
+{{- $shutdown := include "jderper.shutdown" . | fromYaml -}}
+{{- $spring := dict "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (int $shutdown.phaseSeconds))) -}}
+{{- $ours := dict "derper" (include "jderper.derperConfig" . | fromYaml) "management" (dict "server" (dict "port" (int .Values.ports.management))) "spring" $spring -}}
 {{- $cfg := mustMergeOverwrite (deepCopy (default dict .Values.extraConfig)) $ours -}}
 {{- toYaml $cfg -}}
 {{- end -}}
@@ -197,7 +243,7 @@ dnsPolicy: ClusterFirstWithHostNet
 {{- with .Values.priorityClassName }}
 priorityClassName: {{ . }}
 {{- end }}
-terminationGracePeriodSeconds: {{ .Values.terminationGracePeriodSeconds }}
+terminationGracePeriodSeconds: {{ (include "jderper.shutdown" . | fromYaml).terminationGracePeriodSeconds }}
 {{- $psc := deepCopy .Values.podSecurityContext -}}
 {{- $lowest := int (include "jderper.lowestPort" .) -}}
 {{- $asRoot := and (hasKey $psc "runAsUser") (eq (int $psc.runAsUser) 0) -}}
@@ -232,7 +278,7 @@ containers:
       - name: SPRING_CONFIG_ADDITIONAL_LOCATION
         value: "file:{{ $paths.config }}/"
       - name: JDK_JAVA_OPTIONS
-        value: {{ .Values.jvmOptions | quote }}
+        value: {{ printf "%s %s" (include "jderper.jvmMemoryOptions" (dict "root" . "resources" .Values.resources "name" "resources")) .Values.jvmOptions | trim | quote }}
       {{- with .Values.extraEnv }}
       {{- toYaml . | nindent 6 }}
       {{- end }}
@@ -350,9 +396,23 @@ nodeSelector:
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.topologySpreadConstraints }}
 topologySpreadConstraints:
-  {{- toYaml . | nindent 2 }}
+{{- if .Values.topologySpreadConstraints }}
+  {{- toYaml .Values.topologySpreadConstraints | nindent 2 }}
+{{- else }}
+  {{- /* A zone outage, or a node's, should leave the region's other nodes running. */}}
+  - maxSkew: 1
+    topologyKey: topology.kubernetes.io/zone
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "jderper.selectorLabels" . | nindent 8 }}
+  - maxSkew: 1
+    topologyKey: kubernetes.io/hostname
+    whenUnsatisfiable: {{ ternary "DoNotSchedule" "ScheduleAnyway" .Values.hostNetwork }}
+    labelSelector:
+      matchLabels:
+        {{- include "jderper.selectorLabels" . | nindent 8 }}
 {{- end }}
 affinity:
 {{- if .Values.affinity }}
@@ -374,6 +434,87 @@ affinity:
             matchLabels:
               {{- include "jderper.selectorLabels" . | nindent 14 }}
 {{- end }}
+{{- end -}}
+
+{{/* ---- memory and shutdown budgets ---- */}}
+
+{{/*
+A container's memory limit in MiB (rounded down). Kubernetes quantities: 768Mi, 1Gi, 1.5Gi, 800M, 805306368.
+Argument: dict "resources" (the container's resources), "name" (its values path, for messages).
+*/}}
+{{- define "jderper.memoryLimitMiB" -}}
+{{- $q := toString (dig "limits" "memory" "" (default dict .resources)) -}}
+{{- if not $q -}}
+{{- fail (printf "%s.limits.memory must be set: the JVM's heap, direct memory and the rest are sized from it (jvmMemory)" .name) -}}
+{{- end -}}
+{{- $m := regexFindAll "^([0-9]+(\\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$" $q -1 -}}
+{{- if not $m -}}
+{{- fail (printf "%s.limits.memory: %s is not a memory quantity the chart reads (e.g. 768Mi, 1Gi, 800M)" .name $q) -}}
+{{- end -}}
+{{- $number := regexReplaceAll "[A-Za-z]+$" $q "" | float64 -}}
+{{- $unit := regexReplaceAll "^[0-9.]+" $q "" -}}
+{{- $factor := get (dict "" 1.0 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "k" 1000.0 "M" 1000000.0 "G" 1000000000.0 "T" 1000000000000.0) $unit -}}
+{{- divf (mulf $number $factor) 1048576.0 | floor | int -}}
+{{- end -}}
+
+{{/*
+The JVM's memory sizes for a container's memory limit (formula in values.yaml under jvmMemory and in
+docs/performance.md, "Memory"), in MiB (KiB for the stack), as YAML. Argument: dict "root", "resources", "name".
+*/}}
+{{- define "jderper.jvmMemory" -}}
+{{- $m := .root.Values.jvmMemory -}}
+{{- $limit := int (include "jderper.memoryLimitMiB" .) -}}
+{{- $stacks := div (add (mul (int $m.threads) (int $m.stackKiB)) 1023) 1024 -}}
+{{- $fixed := add (int $m.metaspaceMiB) (int $m.codeCacheMiB) $stacks (int $m.nativeMiB) -}}
+{{- $rest := sub $limit $fixed -}}
+{{- if lt $rest 64 -}}
+{{- fail (printf "%s.limits.memory (%d MiB) leaves %d MiB for heap and direct memory after the %d MiB jvmMemory keeps for metaspace, code cache, stacks and native memory; at least 64 MiB are needed: raise the limit or lower jvmMemory" .name $limit $rest $fixed) -}}
+{{- end -}}
+{{- $heap := div (mul $rest (int $m.heapPercent)) 100 -}}
+{{- dict "limitMiB" $limit "fixedMiB" $fixed "stacksMiB" $stacks "heapMiB" $heap "directMiB" (sub $rest $heap) "metaspaceMiB" (int $m.metaspaceMiB) "codeCacheMiB" (int $m.codeCacheMiB) "stackKiB" (int $m.stackKiB) | toYaml -}}
+{{- end -}}
+
+{{/* The options for those sizes. Argument: as jderper.jvmMemory. */}}
+{{- define "jderper.jvmMemoryOptions" -}}
+{{- $s := include "jderper.jvmMemory" . | fromYaml -}}
+{{- printf "-Xmx%dm -XX:MaxDirectMemorySize=%dm -XX:MaxMetaspaceSize=%dm -XX:ReservedCodeCacheSize=%dm -Xss%dk" (int $s.heapMiB) (int $s.directMiB) (int $s.metaspaceMiB) (int $s.codeCacheMiB) (int $s.stackKiB) -}}
+{{- end -}}
+
+{{/* Whole seconds (rounded up) of a derper.* duration: 10s, 500ms, 2m, 1h, or a bare number of milliseconds. */}}
+{{- define "jderper.seconds" -}}
+{{- $name := index . 0 -}}
+{{- $v := toString (index . 1) -}}
+{{- if not (regexMatch "^[0-9]+(ms|s|m|h)?$" $v) -}}
+{{- fail (printf "%s: the chart reads durations like 10s, 500ms or 2m to size the shutdown; got %s" $name $v) -}}
+{{- end -}}
+{{- $n := regexReplaceAll "[a-z]+$" $v "" | int -}}
+{{- $unit := regexReplaceAll "^[0-9]+" $v "" -}}
+{{- if or (eq $unit "ms") (eq $unit "") -}}{{- div (add $n 999) 1000 -}}
+{{- else if eq $unit "s" -}}{{- $n -}}
+{{- else if eq $unit "m" -}}{{- mul $n 60 -}}
+{{- else -}}{{- mul $n 3600 -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Shutdown budget in seconds: the drain (readiness grace + drain period, application defaults 0s and 10s), Spring's
+timeout for the lifecycle phase that runs it, and the pod's terminationGracePeriodSeconds.
+*/}}
+{{- define "jderper.shutdown" -}}
+{{- $relay := default dict .Values.derper.relay -}}
+{{- $grace := int (include "jderper.seconds" (list "derper.relay.readiness-grace" (default "0s" (index $relay "readiness-grace")))) -}}
+{{- $drain := int (include "jderper.seconds" (list "derper.relay.drain-period" (default "10s" (index $relay "drain-period")))) -}}
+{{- $margin := int .Values.shutdown.marginSeconds -}}
+{{- $phase := add $grace $drain $margin -}}
+{{- $needed := add $phase $margin -}}
+{{- $tgps := $needed -}}
+{{- if ne (toString .Values.terminationGracePeriodSeconds) "auto" -}}
+{{- $tgps = int .Values.terminationGracePeriodSeconds -}}
+{{- if lt $tgps $needed -}}
+{{- fail (printf "terminationGracePeriodSeconds (%d) is shorter than the shutdown: derper.relay.readiness-grace (%ds) + derper.relay.drain-period (%ds) + 2 x shutdown.marginSeconds (%ds) = %ds; clients would be cut off instead of moved. Use auto or at least %d" $tgps $grace $drain $margin $needed $needed) -}}
+{{- end -}}
+{{- end -}}
+{{- dict "graceSeconds" $grace "drainSeconds" $drain "phaseSeconds" $phase "terminationGracePeriodSeconds" $tgps | toYaml -}}
 {{- end -}}
 
 {{/* ---- prober (its own Deployment) ---- */}}
@@ -418,7 +559,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/*
 The DERP map of this release's nodes, as the prober reads it (Tailscale's DERPMap JSON): one region, one node per
-pod with the pod's hostname, its pinned IPv4 when expose.perPod gives one, and the ports when not the defaults.
+pod with the pod's hostname, its pinned IPv4 and IPv6 when expose.perPod gives them, and the ports when not the defaults.
 */}}
 {{- define "jderper.proberDerpMap" -}}
 {{- $id := int .Values.prober.region.id -}}
@@ -426,8 +567,12 @@ pod with the pod's hostname, its pinned IPv4 when expose.perPod gives one, and t
 {{- range $i := until (int .Values.replicaCount) -}}
 {{- $n := dict "Name" (printf "%s-%d" (include "jderper.fullname" $) $i) "RegionID" $id "HostName" (include "jderper.podHostname" (dict "root" $ "index" $i)) -}}
 {{- if lt $i (len $.Values.expose.perPod) -}}
-{{- with (index $.Values.expose.perPod $i).loadBalancerIP -}}
-{{- if contains ":" . -}}{{- $_ := set $n "IPv6" . -}}{{- else -}}{{- $_ := set $n "IPv4" . -}}{{- end -}}
+{{- range (default list (index $.Values.expose.perPod $i).ips) -}}
+{{- if contains ":" . -}}
+{{- if not (hasKey $n "IPv6") -}}{{- $_ := set $n "IPv6" . -}}{{- end -}}
+{{- else if not (hasKey $n "IPv4") -}}
+{{- $_ := set $n "IPv4" . -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- if ne (int $.Values.ports.https) 443 -}}{{- $_ := set $n "DERPPort" (int $.Values.ports.https) -}}{{- end -}}

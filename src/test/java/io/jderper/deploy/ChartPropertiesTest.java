@@ -133,7 +133,7 @@ class ChartPropertiesTest {
         return switch (scenario) {
             case "default" -> HelmChart.render(work, HelmChart.ciValues("default-values.yaml"));
             case "meshed" -> HelmChart.render(work, HelmChart.ciValues("meshed-values.yaml"));
-            case "static-mesh" -> HelmChart.render(work, Map.of("replicaCount", 2,
+            case "static-mesh" -> HelmChart.render(work, Map.of("replicaCount", 2, "mesh", HelmChartTest.REGION_SECRET,
                     "derper", Map.of("hostname", "derp${POD_INDEX}.example.com", "mesh", Map.of("discovery", "static"))));
             case "manual-tls-server-keys" -> HelmChart.render(work, Map.of(
                     "serverKeys", Map.of("existingSecret", "keys"),

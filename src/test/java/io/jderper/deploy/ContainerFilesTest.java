@@ -103,7 +103,9 @@ class ContainerFilesTest {
             env.keySet().stream().filter(k -> k.startsWith("DERPER_")).forEach(k ->
                     assertThat(PropertyCatalog.propertyForEnvironmentVariable(k)).as("ENV %s", k).isNotNull());
             assertThat(env).containsEntry("DERPER_KEYFILE", "/var/lib/derper/derper.key");
-            assertThat(env.get("JDK_JAVA_OPTIONS")).contains("-XX:MaxRAMPercentage=").contains("-XX:+ExitOnOutOfMemoryError");
+            // Sizes are explicit (MemoryBudgetTest checks them against the limit); a full heap ends the process.
+            assertThat(env.get("JDK_JAVA_OPTIONS")).contains("-Xmx").contains("-XX:MaxDirectMemorySize=")
+                    .contains("-XX:+ExitOnOutOfMemoryError").doesNotContain("MaxRAMPercentage");
             if (env.get("JDK_JAVA_OPTIONS").contains("--sun-misc-unsafe-memory-access")) {
                 // JDK 17 and 21 stop at an unknown launcher option: the runtime image must be 24 or later.
                 String runtime = instructions.stream().filter(i -> i.keyword().equals("FROM")).reduce((a, b) -> b)
@@ -115,6 +117,35 @@ class ContainerFilesTest {
             Map<String, Object> bound = PropertyCatalog.bindAll(withPackaged(env));
             assertThat(((DerperProperties) bound.get("derper")).keyFile()).isEqualTo(Path.of("/var/lib/derper/derper.key"));
             assertThat(((TlsProperties) bound.get("derper.tls")).certDir()).isEqualTo(Path.of("/var/lib/derper/certs"));
+        }
+
+        @Test
+        void runtimeImageCarriesTheOciLabels() {
+            List<Instruction> runtime = stages().get(stages().size() - 1);
+            Map<String, String> labels = labels(runtime);
+            assertThat(labels).containsEntry("org.opencontainers.image.title", "jderper")
+                    .containsKeys("org.opencontainers.image.description", "org.opencontainers.image.version",
+                            "org.opencontainers.image.revision", "org.opencontainers.image.created")
+                    .containsEntry("org.opencontainers.image.base.name", runtime.get(0).args());
+            assertThat(labels.get("org.opencontainers.image.description")).isEqualTo(
+                    read(ROOT.resolve("pom.xml")).replaceAll("(?s).*?<description>([^<]*)</description>.*", "$1"));
+            // The version is a build argument whose default is the project's version.
+            String version = read(ROOT.resolve("pom.xml")).replaceAll("(?s).*?<artifactId>jderper</artifactId>\\s*<version>([^<-]*).*", "$1");
+            assertThat(runtime).anyMatch(i -> i.keyword().equals("ARG") && i.args().equals("VERSION=" + version));
+            assertThat(labels.get("org.opencontainers.image.version")).isEqualTo("${VERSION}");
+        }
+
+        @Test
+        void theJarCarriesEpollForBothLinuxArchitecturesAndNoQuic() throws Exception {
+            ClassLoader loader = getClass().getClassLoader();
+            // The image may run on amd64 or arm64 nodes; without its native library Netty falls back to NIO.
+            assertThat(loader.getResource("META-INF/native/libnetty_transport_native_epoll_x86_64.so")).isNotNull();
+            assertThat(loader.getResource("META-INF/native/libnetty_transport_native_epoll_aarch_64.so")).isNotNull();
+            // DERP is HTTP/1.1 over TCP: the HTTP/3 codec and its QUIC natives would only weigh the jar down.
+            assertThat(loader.getResource("io/netty/handler/codec/quic/Quic.class")).isNull();
+            assertThat(loader.getResource("io/netty/handler/codec/http3/Http3.class")).isNull();
+            assertThat(loader.getResources("META-INF/native/").asIterator()).toIterable()
+                    .allSatisfy(dir -> assertThat(dir.toString()).doesNotContain("quic"));
         }
 
         @Test
@@ -225,6 +256,22 @@ class ContainerFilesTest {
         }
 
         @Test
+        void nodesAreGivenTimeToDrainBeforeDockerKillsThem() {
+            for (String name : List.of("jderper", "derp-1", "derp-2")) {
+                Map<String, Object> node = service(name);
+                Object grace = node.get("stop_grace_period");
+                assertThat(grace).as("%s: stop_grace_period", name).isNotNull();
+                java.time.Duration stop = org.springframework.boot.convert.DurationStyle.detectAndParse(String.valueOf(grace));
+                io.jderper.config.RelayProperties relay = (io.jderper.config.RelayProperties)
+                        PropertyCatalog.bindAll(withPackaged(environment(node))).get("derper.relay");
+                java.time.Duration drain = relay.readinessGrace().plus(relay.drainPeriod());
+                // The same slack as the chart's: the drain phase may overrun, and the rest needs time too.
+                assertThat(stop).as("%s: stop_grace_period against readiness-grace + drain-period", name)
+                        .isGreaterThanOrEqualTo(drain.plusSeconds(10));
+            }
+        }
+
+        @Test
         void hostPortsDoNotCollideAcrossServices() {
             List<String> hostPorts = new ArrayList<>();
             services.values().forEach(s -> {
@@ -254,17 +301,7 @@ class ContainerFilesTest {
         }
 
         private static Map<String, String> environment(Map<String, Object> service) {
-            Map<String, String> out = new LinkedHashMap<>();
-            Object env = service.get("environment");
-            if (env instanceof Map<?, ?> m) {
-                m.forEach((k, v) -> out.put(String.valueOf(k), v == null ? "" : String.valueOf(v)));
-            } else if (env instanceof List<?> l) {
-                l.forEach(e -> {
-                    String[] kv = String.valueOf(e).split("=", 2);
-                    out.put(kv[0], kv.length > 1 ? kv[1] : "");
-                });
-            }
-            return out;
+            return environmentOf(service);
         }
 
         /** "host:hostPort:containerPort/proto" → "containerPort/proto" (tcp when absent). */
@@ -300,6 +337,35 @@ class ContainerFilesTest {
         sources.add(new SystemEnvironmentPropertySource("systemEnvironment", new LinkedHashMap<>(env)));
         sources.addAll(ChartPropertiesTest.packagedApplicationYaml());
         return sources;
+    }
+
+    /** LABEL key="value" pairs of a Dockerfile (keys may contain dots and dashes). */
+    static Map<String, String> labels(List<Instruction> instructions) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Pattern pair = Pattern.compile("([A-Za-z0-9._-]+)=(\"[^\"]*\"|\\S*)");
+        instructions.stream().filter(i -> i.keyword().equals("LABEL")).forEach(i -> {
+            Matcher m = pair.matcher(i.args());
+            while (m.find()) {
+                String v = m.group(2);
+                out.put(m.group(1), v.startsWith("\"") ? v.substring(1, v.length() - 1) : v);
+            }
+        });
+        return out;
+    }
+
+    /** A compose service's environment, from either the map or the list form. */
+    static Map<String, String> environmentOf(Map<String, Object> service) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Object env = service.get("environment");
+        if (env instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> out.put(String.valueOf(k), v == null ? "" : String.valueOf(v)));
+        } else if (env instanceof List<?> l) {
+            l.forEach(e -> {
+                String[] kv = String.valueOf(e).split("=", 2);
+                out.put(kv[0], kv.length > 1 ? kv[1] : "");
+            });
+        }
+        return out;
     }
 
     static String read(Path file) {

@@ -33,9 +33,71 @@ final class HelmChart {
         return YamlTrees.load(CHART.resolve("values.yaml"));
     }
 
+    /**
+     * What the chart's {@code lookup} calls answer. {@code helm template} (and Argo CD, which runs it) has no cluster:
+     * every lookup answers an empty map. helm-java's template asks a cluster instead, so the chart is rendered from a
+     * copy whose lookups are replaced by the answers given here.
+     *
+     * @param secretList  answer to listing the release namespace's Secrets (the chart's "is there a cluster" test)
+     * @param meshSecret  answer to reading the chart's own mesh Secret
+     */
+    record Cluster(String secretList, String meshSecret) {
+        /** helm template: no cluster. */
+        static final Cluster NONE = new Cluster("dict", "dict");
+        /** helm install against a cluster that does not hold the mesh Secret yet. */
+        static final Cluster WITHOUT_MESH_SECRET = new Cluster("(dict \"kind\" \"SecretList\" \"items\" (list))", "dict");
+
+        /** helm upgrade against a cluster whose mesh Secret holds {@code base64Key} under mesh.key. */
+        static Cluster withMeshSecret(String base64Key) {
+            return new Cluster(WITHOUT_MESH_SECRET.secretList(),
+                    "(dict \"data\" (dict \"mesh.key\" \"" + base64Key + "\"))");
+        }
+    }
+
+    /** The chart's lookups, by the name they read: "" lists the namespace's Secrets, the other reads the mesh Secret. */
+    static final java.util.regex.Pattern LOOKUP = java.util.regex.Pattern.compile(
+            "lookup \"v1\" \"Secret\" \\.Release\\.Namespace (\"\"|\\(include \"jderper\\.meshSecretName\" \\.\\))");
+
+    private static final Map<Cluster, Path> CHART_COPIES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A copy of the chart whose lookups answer as {@code cluster} would (see {@link Cluster}). */
+    static Path chartAsSeenBy(Cluster cluster) {
+        return CHART_COPIES.computeIfAbsent(cluster, c -> {
+            try {
+                Path copy = Files.createTempDirectory("jderper-chart").resolve("jderper");
+                copyTree(CHART, copy);
+                answerLookups(copy, c);
+                copy.toFile().getParentFile().deleteOnExit();
+                return copy;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static void answerLookups(Path chart, Cluster cluster) throws IOException {
+        try (Stream<Path> files = Files.walk(chart.resolve("templates"))) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String text = Files.readString(file);
+                java.util.regex.Matcher m = LOOKUP.matcher(text);
+                String answered = m.replaceAll(r -> java.util.regex.Matcher.quoteReplacement(
+                        r.group(1).equals("\"\"") ? cluster.secretList() : cluster.meshSecret()));
+                if (answered.contains("lookup ")) {
+                    throw new AssertionError(file + " has a lookup the tests do not answer");
+                }
+                Files.writeString(file, answered);
+            }
+        }
+    }
+
     /** helm template with the given values files, then inline overrides (written to a file in workDir). */
     static Manifests render(Path workDir, Map<String, Object> overrides, Path... valuesFiles) {
-        TemplateCommand template = new Helm(CHART).template()
+        return new Manifests(YamlTrees.loadAll(renderText(Cluster.NONE, workDir, overrides, valuesFiles)));
+    }
+
+    /** The output of helm template as text, with the lookups answered as {@code cluster} would. */
+    static String renderText(Cluster cluster, Path workDir, Map<String, Object> overrides, Path... valuesFiles) {
+        TemplateCommand template = new Helm(chartAsSeenBy(cluster)).template()
                 .withName(RELEASE)
                 .withNamespace(NAMESPACE)
                 .withKubeVersion(KUBE_VERSION);
@@ -45,7 +107,7 @@ final class HelmChart {
         if (!overrides.isEmpty()) {
             template = template.withValuesFile(write(workDir, "overrides.yaml", YamlTrees.dump(overrides)));
         }
-        return new Manifests(YamlTrees.loadAll(template.call()));
+        return template.call();
     }
 
     static Manifests render(Path workDir, Path... valuesFiles) {
@@ -78,6 +140,7 @@ final class HelmChart {
         Path copy = workDir.resolve("notes-chart");
         copyTree(CHART, copy);
         try {
+            answerLookups(copy, Cluster.NONE);
             Files.copy(copy.resolve("templates/NOTES.txt"), copy.resolve("notes.txt"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -33,6 +33,10 @@ class HelmChartTest {
 
     static final String HEADLESS = FULLNAME + "-headless";
     static final String HEADLESS_FQDN = HEADLESS + "." + NAMESPACE + ".svc.cluster.local";
+    /** A mesh key for renders that turn the mesh on (a template-only render refuses to generate one). */
+    static final String MESH_KEY = "0123456789abcdef".repeat(4);
+    /** mesh: values naming a Secret managed outside the chart. */
+    static final Map<String, Object> REGION_SECRET = Map.of("existingSecret", "region-psk");
 
     @TempDir
     Path work;
@@ -196,8 +200,11 @@ class HelmChartTest {
             for (int i = 0; i < 3; i++) {
                 Map<String, Object> svc = services.get(i);
                 assertThat(mapAt(svc, "spec.selector")).containsEntry("statefulset.kubernetes.io/pod-name", FULLNAME + "-" + i);
-                assertThat(stringAt(svc, "spec.loadBalancerIP")).isEqualTo("192.0.2.1" + i);
+                // The pinned addresses go to the load balancer through its annotation; spec.loadBalancerIP is
+                // deprecated (Kubernetes 1.24) and single-stack.
+                assertThat(at(svc, "spec.loadBalancerIP")).isNull();
                 assertThat(mapAt(svc, "metadata.annotations"))
+                        .containsEntry("metallb.io/loadBalancerIPs", "192.0.2.1" + i + ",2001:db8::1" + i)
                         .containsEntry("external-dns.alpha.kubernetes.io/hostname", FULLNAME + "-" + i + ".derp.ci.example.com");
                 assertThat(servicePorts(svc)).contains("stun/3478/UDP");
             }
@@ -262,7 +269,7 @@ class HelmChartTest {
 
     @Test
     void meshTurnsOnByItselfWithMoreThanOneReplica() {
-        Manifests m = HelmChart.render(work, Map.of("replicaCount", 2));
+        Manifests m = HelmChart.render(work, Map.of("replicaCount", 2, "derper", Map.of("mesh", Map.of("key", MESH_KEY))));
         assertThat(mapAt(m.applicationConfig(), "derper.mesh")).containsEntry("discovery", "static");
         assertThat(list(mapAt(m.applicationConfig(), "derper.mesh").get("with"))).hasSize(2);
         assertThat(m.all("Secret")).hasSize(1);
@@ -270,10 +277,11 @@ class HelmChartTest {
 
     @Test
     void dnsDiscoveryDefaultsToTheHeadlessServiceAndKeepsAnExplicitName() {
-        Manifests dns = HelmChart.render(work, Map.of("replicaCount", 2, "derper", Map.of("mesh", Map.of("discovery", "dns"))));
+        Manifests dns = HelmChart.render(work, Map.of("replicaCount", 2, "mesh", REGION_SECRET,
+                "derper", Map.of("mesh", Map.of("discovery", "dns"))));
         assertThat(mapAt(dns.applicationConfig(), "derper.mesh")).containsEntry("discovery", "dns")
                 .containsEntry("dns-name", HEADLESS_FQDN);
-        Manifests m = HelmChart.render(work, Map.of("replicaCount", 2,
+        Manifests m = HelmChart.render(work, Map.of("replicaCount", 2, "mesh", REGION_SECRET,
                 "derper", Map.of("mesh", Map.of("discovery", "dns", "dns-name", "derp-region.other.svc.cluster.local"))));
         assertThat(mapAt(m.applicationConfig(), "derper.mesh"))
                 .containsEntry("dns-name", "derp-region.other.svc.cluster.local");
@@ -290,7 +298,7 @@ class HelmChartTest {
     @Test
     void staticDiscoveryListsEveryPodWithItsPublicNameAndInClusterDialHost() {
         Manifests m = HelmChart.render(work, Map.of(
-                "replicaCount", 2,
+                "replicaCount", 2, "mesh", REGION_SECRET,
                 "derper", Map.of("hostname", "derp${POD_INDEX}.example.com",
                         "mesh", Map.of("discovery", "static", "with", List.of("derp9.example.net")))));
         Map<String, Object> mesh = mapAt(m.applicationConfig(), "derper.mesh");
@@ -325,7 +333,7 @@ class HelmChartTest {
     void malformedMeshKeyFailsTheRenderNamingTheValue() {
         assertThatThrownBy(() -> HelmChart.render(work, Map.of("mesh", Map.of("enabled", true),
                 "derper", Map.of("mesh", Map.of("key", "not-hex")))))
-                .hasMessageContaining("derper.mesh.key must be 64 hex digits");
+                .hasMessageContaining("/derper/mesh/key").hasMessageContaining("'not-hex' does not match pattern");
     }
 
     @Test
@@ -338,7 +346,7 @@ class HelmChartTest {
     void unknownMeshDiscoveryIsRefused() {
         assertThatThrownBy(() -> HelmChart.render(work, Map.of("replicaCount", 2,
                 "derper", Map.of("mesh", Map.of("discovery", "mdns")))))
-                .hasMessageContaining("derper.mesh.discovery must be dns or static");
+                .hasMessageContaining("/derper/mesh/discovery").hasMessageContaining("'static', 'dns'");
     }
 
     @Test
@@ -421,7 +429,7 @@ class HelmChartTest {
 
     @Test
     void notesWarnAboutSharedHostnamesPlainHttpAndLostKeys() {
-        String notes = HelmChart.renderNotes(work, Map.of("replicaCount", 2, "ports", Map.of("https", 8443),
+        String notes = HelmChart.renderNotes(work, Map.of("replicaCount", 2, "mesh", REGION_SECRET, "ports", Map.of("https", 8443),
                 "persistence", Map.of("enabled", false)));
         assertThat(notes).contains("derper.hostname is still derp.example.com")
                 .contains("2 nodes share the hostname")

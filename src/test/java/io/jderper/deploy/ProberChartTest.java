@@ -94,6 +94,7 @@ class ProberChartTest {
                 .containsExactly(FULLNAME + "-0.derp.ci.example.com", FULLNAME + "-1.derp.ci.example.com",
                         FULLNAME + "-2.derp.ci.example.com");
         assertThat(region.nodes()).extracting(DerpMap.Node::ipv4).containsExactly("192.0.2.10", "192.0.2.11", "192.0.2.12");
+        assertThat(region.nodes()).extracting(DerpMap.Node::ipv6).containsExactly("2001:db8::10", "2001:db8::11", "2001:db8::12");
         assertThat(region.nodes()).allMatch(n -> n.effectiveDerpPort() == 443 && n.effectiveStunPort() == 3478);
 
         Map<String, Object> pod = mapAt(m.one("Deployment", PROBER), "spec.template.spec");
