@@ -153,7 +153,10 @@ public final class DerperFlags {
                 warnings.add("flag -" + name + " is accepted but its feature is not available in this build; it has no effect");
                 continue;
             }
-            out.add("--" + flag.property() + "=" + converted);
+            // As with Go's flag package the last occurrence wins; Spring would join repeated arguments into a list.
+            String assignment = "--" + flag.property() + "=";
+            out.removeIf(a -> a.startsWith(assignment));
+            out.add(assignment + converted);
         }
         return new Translation(List.copyOf(out), version, List.copyOf(warnings), false);
     }
