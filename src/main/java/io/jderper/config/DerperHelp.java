@@ -22,7 +22,7 @@ public final class DerperHelp {
     static String render(List<DerperFlags.Flag> flags, PropertyCatalog catalog) {
         StringBuilder out = new StringBuilder();
         out.append("Usage: java -jar jderper.jar [flags] [--derper.<property>=<value> ...]\n")
-                .append("       java -jar jderper.jar probe|stunc|load [flags]    (tools sharing the jar; each takes -h)\n\n")
+                .append("       java -jar jderper.jar probe|stunc|load [flags]    (tools sharing the jar, each with its own usage)\n\n")
                 .append("The flags are those of Tailscale's derper: -flag value or -flag=value, one dash or two,\n")
                 .append("Go durations (15s, 1h30m). Each one sets the derper.* property named below it.\n\n");
         for (DerperFlags.Flag flag : flags) {

@@ -6,6 +6,7 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.net.URL;
 import java.util.Collection;
 import java.util.Collections;
@@ -52,8 +53,13 @@ public final class PropertyCatalog {
         try {
             Enumeration<URL> files = loader.getResources(METADATA);
             while (files.hasMoreElements()) {
+                byte[] content;
                 try (InputStream in = files.nextElement().openStream()) {
-                    for (JsonNode p : json.readTree(in).path("properties")) {
+                    content = in.readAllBytes();
+                }
+                // Every Spring module ships its own metadata; only this build's mentions derper.* and is worth parsing.
+                if (new String(content, StandardCharsets.UTF_8).contains("\"" + PREFIX)) {
+                    for (JsonNode p : json.readTree(content).path("properties")) {
                         String name = p.path("name").asString("");
                         if (name.startsWith(PREFIX)) {
                             found.put(name, new Property(name, p.path("type").asString(""),
