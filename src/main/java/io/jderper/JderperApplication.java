@@ -34,6 +34,11 @@ public class JderperApplication {
             System.exit(2);
             return;
         }
+        if (flags.helpRequested()) {
+            // Answered before Spring starts: no logging set-up, no port bound, nothing read but the flag table.
+            System.out.print(io.jderper.config.DerperHelp.render());
+            return;
+        }
         if (flags.versionRequested()) {
             System.out.println(Version.current());
             return;

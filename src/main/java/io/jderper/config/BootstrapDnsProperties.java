@@ -8,8 +8,11 @@ import java.util.List;
 /**
  * Names served at /bootstrap-dns ({@code derper.bootstrap-dns.*}).
  *
- * @param names            {@code -bootstrap-dns-names}
- * @param unpublishedNames {@code -unpublished-bootstrap-dns-names}: {@code name} or {@code name/txtname}
+ * @param names            {@code -bootstrap-dns-names}: comma-separated host names whose addresses /bootstrap-dns
+ *                         serves
+ * @param unpublishedNames {@code -unpublished-bootstrap-dns-names}: names served at /bootstrap-dns only when asked for
+ *                         by name, each {@code name} or {@code name/txtname} (a TXT record holding the 0-100 rollout
+ *                         percentage)
  */
 @ConfigurationProperties("derper.bootstrap-dns")
 public record BootstrapDnsProperties(

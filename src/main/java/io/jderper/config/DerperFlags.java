@@ -17,14 +17,18 @@ public final class DerperFlags {
     /**
      * One original flag. {@code property} is null for flags that act before Spring starts ({@code -version}).
      * {@code landed} is false for flags whose feature this build does not implement yet: they are accepted with a
-     * warning so that a unit file keeps starting.
+     * warning so that a unit file keeps starting. {@code usage} is the help text of a flag without a property; a flag
+     * with one is described by its property's documentation (see {@link PropertyCatalog}), so the two cannot differ.
      */
-    record Flag(String name, Kind kind, String property, boolean landed) {
+    record Flag(String name, Kind kind, String property, boolean landed, String usage) {
+        Flag(String name, Kind kind, String property, boolean landed) {
+            this(name, kind, property, landed, null);
+        }
     }
 
     private static final List<Flag> FLAGS = List.of(
             new Flag("dev", Kind.BOOL, "derper.dev", true),
-            new Flag("version", Kind.BOOL, null, true),
+            new Flag("version", Kind.BOOL, null, true, "print the version and exit"),
             new Flag("a", Kind.STRING, "derper.listen", true),
             new Flag("http-port", Kind.INT, "derper.http.port", true),
             new Flag("stun-port", Kind.INT, "derper.stun.port", true),
@@ -61,11 +65,31 @@ public final class DerperFlags {
     private static final Map<String, Flag> BY_NAME = FLAGS.stream()
             .collect(java.util.stream.Collectors.toUnmodifiableMap(Flag::name, f -> f));
 
-    /** Result of translation: Spring arguments, whether -version was asked, and warnings to log once started. */
-    public record Translation(List<String> springArgs, boolean versionRequested, List<String> warnings) {
+    /** Go's flag package answers these with its usage text, whatever else the command line holds. */
+    private static final java.util.Set<String> HELP = java.util.Set.of("h", "help");
+
+    /**
+     * Result of translation: Spring arguments, whether -version or -h/-help was asked, and warnings to log once
+     * started.
+     */
+    public record Translation(List<String> springArgs, boolean versionRequested, List<String> warnings,
+                              boolean helpRequested) {
+        public Translation(List<String> springArgs, boolean versionRequested, List<String> warnings) {
+            this(springArgs, versionRequested, warnings, false);
+        }
     }
 
     private DerperFlags() {
+    }
+
+    /** The flag table, in the original's order: what is translated is exactly what the help lists. */
+    static List<Flag> flags() {
+        return FLAGS;
+    }
+
+    /** The flag that sets {@code property} ({@code "-mesh-psk-file"} for {@code derper.mesh.key-file}), if any. */
+    public static java.util.Optional<String> flagFor(String property) {
+        return FLAGS.stream().filter(f -> property.equals(f.property())).findFirst().map(f -> "-" + f.name());
     }
 
     public static Translation translate(String[] args) {
@@ -98,6 +122,9 @@ public final class DerperFlags {
                 out.add(arg);
                 continue;
             }
+            if (HELP.contains(name)) {
+                return new Translation(List.of(), false, List.of(), true);
+            }
             Flag flag = BY_NAME.get(name);
             if (flag == null) {
                 throw new IllegalArgumentException("flag provided but not defined: -" + name
@@ -122,11 +149,16 @@ public final class DerperFlags {
             }
             String converted = convert(flag, value);
             if (!flag.landed()) {
+                // No property either: this build binds none for it, and an unbound derper.* property stops startup.
                 warnings.add("flag -" + name + " is accepted but its feature is not available in this build; it has no effect");
+                continue;
             }
-            out.add("--" + flag.property() + "=" + converted);
+            // As with Go's flag package the last occurrence wins; Spring would join repeated arguments into a list.
+            String assignment = "--" + flag.property() + "=";
+            out.removeIf(a -> a.startsWith(assignment));
+            out.add(assignment + converted);
         }
-        return new Translation(List.copyOf(out), version, List.copyOf(warnings));
+        return new Translation(List.copyOf(out), version, List.copyOf(warnings), false);
     }
 
     private static String convert(Flag flag, String value) {

@@ -8,11 +8,16 @@ import java.nio.file.Path;
 /**
  * Core server settings ({@code derper.*}). Each field names the original derper flag it replaces.
  *
- * @param dev      {@code -dev}: listen on :3340 over plain HTTP with an ephemeral key
- * @param listen   {@code -a}: {@code :port}, {@code ip:port} or {@code [ipv6]:port}
- * @param hostname {@code -hostname}: TLS host name (may be an IP in manual mode)
- * @param keyFile  {@code -c}: JSON file holding the server private key; created on first start
- * @param home     {@code -home}: "" (default page), "blank", or an http(s) URL to redirect to
+ * @param dev      {@code -dev}: development mode: plain HTTP on port 3340 with a fresh server key every start; the port
+ *                 of {@code derper.listen} and the key file are ignored
+ * @param listen   {@code -a}: address of the DERP listener, {@code :port}, {@code ip:port} or {@code [ipv6]:port}; no IP
+ *                 means all interfaces. It serves HTTPS when the port is 443 or the certificate mode is manual
+ * @param hostname {@code -hostname}: the host name TLS certificates are for; with manual certificates it may be an IP
+ *                 address
+ * @param keyFile  {@code -c}: JSON file holding the server's private key, created on first start; required unless
+ *                 running as root (then /var/lib/derper/derper.key) or in dev mode
+ * @param home     {@code -home}: what the root path serves: empty for the default page, {@code blank} for an empty
+ *                 page, or an http(s) URL to redirect to
  */
 @ConfigurationProperties("derper")
 public record DerperProperties(

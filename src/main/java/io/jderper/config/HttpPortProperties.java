@@ -6,7 +6,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * The plain-HTTP side listener used next to TLS ({@code derper.http.*}).
  *
- * @param port {@code -http-port}: -1 disables; bound to the same IP as {@code derper.listen}
+ * @param port {@code -http-port}: port of the plain-HTTP listener that runs beside TLS (ACME challenges, redirects to
+ *             HTTPS), on the IP of {@code derper.listen}; -1 disables it
  */
 @ConfigurationProperties("derper.http")
 public record HttpPortProperties(@DefaultValue("80") int port) {

@@ -9,8 +9,10 @@ import java.time.Duration;
 /**
  * Socket options, admission rates and resource caps ({@code derper.limits.*}).
  *
- * @param tcpKeepaliveTime         {@code -tcp-keepalive-time}
- * @param tcpUserTimeout           {@code -tcp-user-timeout}
+ * @param tcpKeepaliveTime         {@code -tcp-keepalive-time}: idle time before TCP keepalive probes start on client
+ *                                 connections (long, to spare mobile batteries)
+ * @param tcpUserTimeout           {@code -tcp-user-timeout}: unacknowledged data older than this closes a client
+ *                                 connection (short, so hung connections go promptly)
  * @param acceptConnectionLimit    {@code -accept-connection-limit}: accepted TCP connections per second on the main
  *                                 listener (token bucket refill rate); Infinity = unlimited
  * @param acceptConnectionBurst    {@code -accept-connection-burst}: token bucket size

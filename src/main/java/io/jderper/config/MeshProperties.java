@@ -11,8 +11,11 @@ import java.util.List;
  * Region mesh ({@code derper.mesh.*}).
  *
  * @param key         the pre-shared key as 64 hex digits (takes precedence over {@code keyFile})
- * @param keyFile     {@code -mesh-psk-file}
- * @param with        {@code -mesh-with}: sibling host names, each {@code host} or {@code host/dial-host}
+ * @param keyFile     {@code -mesh-psk-file}: file holding the key as 64 hex digits, whitespace trimmed (make one with
+ *                    {@code openssl rand -hex 32 > mesh.key}); unset = /home/derp/keys/derp-mesh.key or
+ *                    $HOME/keys/derp-mesh.key if present
+ * @param with        {@code -mesh-with}: comma-separated siblings to mesh with, each {@code host} or
+ *                    {@code host/dial-host}; this server's own name may be in the list
  * @param discovery   {@code static} (the list above) or {@code dns} (resolve {@code dnsName} periodically)
  * @param dnsName     headless-service name resolved when discovery is dns
  * @param dnsRefresh  how often dns discovery resolves

@@ -14,15 +14,15 @@ import java.time.Duration;
  * @param listen               {@code -listen}: status page and metrics of the prober
  * @param derpMap              {@code -derp-map}: {@code local} (this server and its mesh siblings) or an https/file URL
  * @param interval             {@code -interval}: how often the DERP map is fetched
- * @param meshInterval         {@code -mesh-interval}
- * @param stunInterval         {@code -stun-interval}
- * @param tlsInterval          {@code -tls-interval}
+ * @param meshInterval         {@code -mesh-interval}: how often packets are sent between every pair of nodes of a region
+ * @param stunInterval         {@code -stun-interval}: how often each node's STUN server is asked
+ * @param tlsInterval          {@code -tls-interval}: how often each node's certificate is checked
  * @param bwInterval           {@code -bw-interval}: 0 = no bandwidth probes
- * @param bwProbeSizeBytes     {@code -bw-probe-size-bytes}
+ * @param bwProbeSizeBytes     {@code -bw-probe-size-bytes}: bytes sent by one bandwidth probe
  * @param qdPacketsPerSecond   {@code -qd-packets-per-second}: 0 = no queuing-delay probes
- * @param qdPacketTimeout      {@code -qd-packet-timeout}
+ * @param qdPacketTimeout      {@code -qd-packet-timeout}: a queuing-delay packet not back within this counts as lost
  * @param regionCode           {@code -region-code}: only this region of the map (code or ID); empty = all
- * @param spread               {@code -spread}
+ * @param spread               {@code -spread}: start the probes spread over their interval rather than all at once
  * @param tlsCaFile            PEM file of extra CA certificates trusted for the nodes' certificates
  */
 @ConfigurationProperties("derper.probe")

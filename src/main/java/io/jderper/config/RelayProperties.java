@@ -11,6 +11,8 @@ import java.time.Duration;
  * @param enabled            {@code -derp}: false keeps the other endpoints but answers /derp with 404
  * @param sendQueueDepth     per-connection queue length, for data and for disco packets each (original: 32)
  * @param keepAlive          KeepAlive period; each connection adds a jitter below {@code keepAliveJitter}
+ * @param keepAliveJitter    upper bound of the random extra added to each connection's KeepAlive period, so that
+ *                           connections opened together do not send their KeepAlives together
  * @param handshakeTimeout   time allowed between the upgrade and a complete ClientInfo
  * @param writeTimeout       {@code -tcp-write-timeout}: a write to a regular client pending longer closes it; 0 disables
  * @param meshWriteTimeout   the same for mesh-key connections

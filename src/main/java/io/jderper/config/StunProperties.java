@@ -6,8 +6,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * STUN on UDP ({@code derper.stun.*}).
  *
- * @param enabled        {@code -stun}
- * @param port           {@code -stun-port}; bound to the same IP as {@code derper.listen}
+ * @param enabled        {@code -stun}: whether to answer STUN binding requests on UDP
+ * @param port           {@code -stun-port}: UDP port of the STUN server, on the IP of {@code derper.listen}
  * @param genericClients also answer plain RFC 5389/8489 Binding requests, not just Tailscale's
  */
 @ConfigurationProperties("derper.stun")

@@ -11,8 +11,11 @@ import java.time.Duration;
  * TLS on the main listener ({@code derper.tls.*}). TLS is on when the listen port is 443 or the mode is
  * {@code manual}, exactly as the original decides.
  *
- * @param mode    {@code -certmode}: manual, letsencrypt or gcp
- * @param certDir {@code -certdir}
+ * @param mode    {@code -certmode}: where certificates come from: {@code manual} (files in the certificate
+ *                directory), {@code letsencrypt} or {@code gcp} (ACME)
+ * @param certDir {@code -certdir}: directory of the manual certificates ({@code <hostname>.crt} and
+ *                {@code <hostname>.key}) or of the ACME account and certificates; unset = derper-certs in the user's
+ *                cache directory
  * @param acme    ACME settings for letsencrypt/gcp
  * @param reloadInterval how often manual-mode certificate files are checked for changes (not in the original,
  *                       which needs a restart); 0 disables
@@ -34,10 +37,12 @@ public record TlsProperties(
     }
 
     /**
-     * @param email        {@code -acme-email}
-     * @param eabKid       {@code -acme-eab-kid}
-     * @param eabKey       {@code -acme-eab-key}
-     * @param ipCerts      {@code -acme-ip-certs}
+     * @param email        {@code -acme-email}: contact address of the ACME account (needed for gcp)
+     * @param eabKid       {@code -acme-eab-kid}: key ID of the ACME External Account Binding (needed for gcp)
+     * @param eabKey       {@code -acme-eab-key}: base64 HMAC key of the ACME External Account Binding (needed for gcp)
+     * @param ipCerts      {@code -acme-ip-certs}: also obtain short-lived Let's Encrypt certificates for the IP
+     *                     addresses clients connect to without a host name (letsencrypt mode; port 80 must be
+     *                     reachable on each address)
      * @param directoryUrl ACME directory; empty = Let's Encrypt production (or Google for gcp)
      * @param directoryCa  PEM file of extra CA certificates trusted for the directory's HTTPS (private ACME CAs)
      */

@@ -11,8 +11,8 @@ import java.time.Duration;
  * Client admission ({@code derper.verify.*}).
  *
  * @param tailscaled {@code -verify-clients}: ask the local tailscaled whether a node key is in the tailnet
- * @param socket     {@code -socket}: tailscaled LocalAPI unix socket
- * @param clientUrl  {@code -verify-client-url}: admission controller
+ * @param socket     {@code -socket}: unix socket of the local tailscaled's LocalAPI, for {@code tailscaled} checks
+ * @param clientUrl  {@code -verify-client-url}: URL of an admission controller asked whether each client may connect
  * @param failOpen   {@code -verify-client-url-fail-open}: admit when the controller cannot be reached
  * @param timeout    bound on one check, admission controller and tailscaled alike (original: 5 s for the controller)
  * @param cacheTtl   how long a decision is reused for the same key and source IP, so a reconnect storm does not

@@ -33,6 +33,21 @@ class DerperFlagsTest {
     }
 
     @Test
+    void aFlagWhoseFeatureIsNotInThisBuildSetsNoPropertyAndTheLastOfARepeatedFlagWins() {
+        var t = DerperFlags.translate(new String[]{"-ace", "-secrets-url", "https://setec.test", "-a", ":1", "-a", ":2"});
+        // No derper.* argument for the missing features: an unbound property would stop startup.
+        assertThat(t.springArgs()).containsExactly("--derper.listen=:2");
+        assertThat(t.warnings()).hasSize(2).allMatch(w -> w.contains("not available in this build"));
+    }
+
+    @Test
+    void flagForNamesTheFlagOfAProperty() {
+        assertThat(DerperFlags.flagFor("derper.mesh.key-file")).contains("-mesh-psk-file");
+        assertThat(DerperFlags.flagFor("derper.listen")).contains("-a");
+        assertThat(DerperFlags.flagFor("derper.relay.drain-period")).isEmpty();
+    }
+
+    @Test
     void listenAddressForms() {
         assertThat(ListenAddress.parse(":443", "p")).isEqualTo(new ListenAddress("", 443));
         assertThat(ListenAddress.parse("[::1]:3340", "p")).isEqualTo(new ListenAddress("::1", 3340));
