@@ -8,12 +8,16 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http.HttpObject;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -269,7 +273,7 @@ final class ConnectTunnel {
     }
 
     private void shutdownSocketOutput(Channel ch) {
-        if (!(ch instanceof io.netty.channel.socket.DuplexChannel duplex) || !ch.isActive()) {
+        if (!(ch instanceof DuplexChannel duplex) || !ch.isActive()) {
             return;
         }
         duplex.shutdownOutput().addListener(f -> {
@@ -284,7 +288,7 @@ final class ConnectTunnel {
     }
 
     /** One direction's source: reads from its channel, writes to the other, with back-pressure and half-close. */
-    private final class Side extends io.netty.channel.ChannelInboundHandlerAdapter {
+    private final class Side extends ChannelInboundHandlerAdapter {
         private final boolean isFront;
         boolean inputDone;
 
@@ -349,10 +353,10 @@ final class ConnectTunnel {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent
-                    || (evt instanceof io.netty.handler.ssl.SslCloseCompletionEvent closed && closed.isSuccess())) {
+            if (evt instanceof ChannelInputShutdownEvent
+                    || (evt instanceof SslCloseCompletionEvent closed && closed.isSuccess())) {
                 inputFinished();
-            } else if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+            } else if (evt instanceof IdleStateEvent) {
                 metrics.idleTimeouts.increment();
                 finish();
             }
