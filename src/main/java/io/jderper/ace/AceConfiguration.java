@@ -17,12 +17,18 @@ class AceConfiguration {
     }
 
     @Bean
-    AceMetrics aceMetrics(MeterRegistry registry) {
-        return new AceMetrics(registry);
+    OpenTunnels aceOpenTunnels() {
+        return new OpenTunnels();
     }
 
     @Bean
-    ConnectGate aceConnectGate(AceProperties properties, TargetResolver aceTargetResolver, AceMetrics aceMetrics) {
-        return new ConnectGate(properties, aceTargetResolver, aceMetrics);
+    AceMetrics aceMetrics(MeterRegistry registry, OpenTunnels aceOpenTunnels) {
+        return new AceMetrics(registry, aceOpenTunnels);
+    }
+
+    @Bean
+    ConnectGate aceConnectGate(AceProperties properties, TargetResolver aceTargetResolver, AceMetrics aceMetrics,
+                               OpenTunnels aceOpenTunnels) {
+        return new ConnectGate(properties, aceTargetResolver, aceMetrics, aceOpenTunnels);
     }
 }

@@ -3,14 +3,10 @@ package io.jderper.ace;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
 
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -26,11 +22,8 @@ final class AceMetrics {
     final LongAdder bytesToTarget = new LongAdder();
     final LongAdder bytesToClient = new LongAdder();
     final LongAdder idleTimeouts = new LongAdder();
-    /** Both channels of every open tunnel; read only at scrape time. */
-    private final Set<Channel> tunnelChannels = ConcurrentHashMap.newKeySet();
-    private final Set<Object> tunnels = ConcurrentHashMap.newKeySet();
 
-    AceMetrics(MeterRegistry registry) {
+    AceMetrics(MeterRegistry registry, OpenTunnels tunnels) {
         for (Result r : Result.values()) {
             LongAdder a = new LongAdder();
             results.put(r, a);
@@ -44,42 +37,13 @@ final class AceMetrics {
                 .description("bytes relayed by CONNECT tunnels").register(registry);
         FunctionCounter.builder("derper_ace_idle_timeouts", idleTimeouts, LongAdder::doubleValue)
                 .description("CONNECT tunnels closed for carrying nothing for derper.ace.idle-timeout").register(registry);
-        Gauge.builder("derper_ace_tunnels", tunnels, Set::size)
+        Gauge.builder("derper_ace_tunnels", tunnels, OpenTunnels::size)
                 .description("open CONNECT tunnels").register(registry);
-        Gauge.builder("derper_ace_buffered_bytes", this, AceMetrics::bufferedBytes)
+        Gauge.builder("derper_ace_buffered_bytes", tunnels, OpenTunnels::bufferedBytes)
                 .description("bytes queued in the server for CONNECT tunnels, not yet written to a socket").register(registry);
     }
 
     void count(Result result) {
         results.get(result).increment();
-    }
-
-    void opened(Object tunnel, Channel front, Channel back) {
-        tunnels.add(tunnel);
-        tunnelChannels.add(front);
-        tunnelChannels.add(back);
-    }
-
-    void closed(Object tunnel, Channel front, Channel back) {
-        if (tunnels.remove(tunnel)) {
-            tunnelChannels.remove(front);
-            tunnelChannels.remove(back);
-        }
-    }
-
-    int openTunnels() {
-        return tunnels.size();
-    }
-
-    /** Sums volatile counters of the outbound buffers; safe off the event loops. */
-    long bufferedBytes() {
-        long sum = 0;
-        for (Channel ch : tunnelChannels) {
-            ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
-            if (out != null) {
-                sum += out.totalPendingWriteBytes();
-            }
-        }
-        return sum;
     }
 }

@@ -27,12 +27,14 @@ final class ConnectGate extends ChannelInboundHandlerAdapter implements MainList
     private final ConnectPolicy policy;
     private final TargetResolver resolver;
     private final AceMetrics metrics;
+    private final OpenTunnels open;
 
-    ConnectGate(AceProperties properties, TargetResolver resolver, AceMetrics metrics) {
+    ConnectGate(AceProperties properties, TargetResolver resolver, AceMetrics metrics, OpenTunnels open) {
         this.properties = properties;
         this.policy = new ConnectPolicy(properties);
         this.resolver = resolver;
         this.metrics = metrics;
+        this.open = open;
     }
 
     @Override
@@ -53,7 +55,7 @@ final class ConnectGate extends ChannelInboundHandlerAdapter implements MainList
         if (msg instanceof HttpRequest request && HttpMethod.CONNECT.equals(request.method())) {
             String target = request.uri();
             ReferenceCountUtil.release(msg);
-            new ConnectTunnel(properties, policy, resolver, metrics).start(ctx, target);
+            new ConnectTunnel(properties, policy, resolver, metrics, open).start(ctx, target);
             return;
         }
         ctx.fireChannelRead(msg);

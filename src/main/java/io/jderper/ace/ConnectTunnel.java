@@ -58,6 +58,7 @@ final class ConnectTunnel {
     private final ConnectPolicy policy;
     private final TargetResolver resolver;
     private final AceMetrics metrics;
+    private final OpenTunnels open;
 
     private Channel front;
     private Channel back;
@@ -70,11 +71,13 @@ final class ConnectTunnel {
     private long dialDeadlineNanos;
     private ScheduledFuture<?> dialTimer;
 
-    ConnectTunnel(AceProperties properties, ConnectPolicy policy, TargetResolver resolver, AceMetrics metrics) {
+    ConnectTunnel(AceProperties properties, ConnectPolicy policy, TargetResolver resolver, AceMetrics metrics,
+                  OpenTunnels open) {
         this.properties = properties;
         this.policy = policy;
         this.resolver = resolver;
         this.metrics = metrics;
+        this.open = open;
     }
 
     void start(ChannelHandlerContext ctx, String authority) {
@@ -82,7 +85,10 @@ final class ConnectTunnel {
         front.config().setAutoRead(false);
         front.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         front.config().setWriteBufferWaterMark(WATER_MARK);
-        leaveHttp(ctx.pipeline());
+        if (!leaveHttp(ctx.pipeline())) {
+            front.close();
+            return;
+        }
 
         if (!properties.enabled()) {
             refuse(AceMetrics.Result.DISABLED, Refusal.NOT_ENABLED);
@@ -118,16 +124,20 @@ final class ConnectTunnel {
      * of the codec (TLS) stay. Removing the codec passes the bytes it holds beyond the request head to the front
      * handler, which keeps them for the target.
      */
-    private void leaveHttp(ChannelPipeline p) {
-        p.addAfter(NettyPipeline.HttpCodec, FRONT, frontSide);
+    private boolean leaveHttp(ChannelPipeline p) {
         List<String> names = p.names();
         int codec = names.indexOf(NettyPipeline.HttpCodec);
+        if (codec < 0) {
+            return false; // not the main listener's pipeline: nothing to tell handlers apart by
+        }
+        p.addAfter(NettyPipeline.HttpCodec, FRONT, frontSide);
         for (String name : names.subList(codec + 1, names.size())) {
-            if (!name.equals(FRONT) && p.context(name) != null) {
+            if (p.context(name) != null) {
                 p.remove(name);
             }
         }
         p.remove(NettyPipeline.HttpCodec);
+        return true;
     }
 
     private void refuse(AceMetrics.Result result, Refusal refusal) {
@@ -209,9 +219,9 @@ final class ConnectTunnel {
         relaying = true;
         back.pipeline().addLast(BACK, backSide);
         metrics.count(AceMetrics.Result.OK);
-        metrics.opened(this, front, back);
-        front.closeFuture().addListener(f -> metrics.closed(this, front, back));
-        back.closeFuture().addListener(f -> metrics.closed(this, front, back));
+        open.add(front, back);
+        front.closeFuture().addListener(f -> open.remove(front));
+        back.closeFuture().addListener(f -> open.remove(front));
         if (!properties.idleTimeout().isZero()) {
             front.pipeline().addBefore(FRONT, IDLE,
                     new IdleStateHandler(0, 0, properties.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));

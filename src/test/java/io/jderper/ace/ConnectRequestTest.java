@@ -200,7 +200,7 @@ class ConnectRequestTest {
         metrics = new TestMetrics();
         TargetResolver none = host -> CompletableFuture.<List<InetAddress>>failedFuture(new IllegalStateException("no dialing here"));
         ConnectGate gate = new ConnectGate(properties(enabled, List.of(".tailscale.com"), List.of("derp"), List.of(443, 80)),
-                none, metrics.ace);
+                none, metrics.ace, new OpenTunnels());
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.pipeline().addLast(NettyPipeline.HttpCodec, new HttpServerCodec());
         ch.pipeline().addLast(ConnectGate.NAME, gate);
@@ -234,7 +234,7 @@ class ConnectRequestTest {
 
     private static final class TestMetrics {
         final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        final AceMetrics ace = new AceMetrics(registry);
+        final AceMetrics ace = new AceMetrics(registry, new OpenTunnels());
 
         double count(String result) {
             return registry.get("derper_ace_connections").tag("result", result).functionCounter().count();
