@@ -60,7 +60,7 @@ public final class DerperFlags {
             new Flag("tcp-keepalive-time", Kind.DURATION, "derper.limits.tcp-keepalive-time", true),
             new Flag("tcp-user-timeout", Kind.DURATION, "derper.limits.tcp-user-timeout", true),
             new Flag("tcp-write-timeout", Kind.DURATION, "derper.relay.write-timeout", true),
-            new Flag("ace", Kind.BOOL, "derper.ace.enabled", false));
+            new Flag("ace", Kind.BOOL, "derper.ace.enabled", true));
 
     private static final Map<String, Flag> BY_NAME = FLAGS.stream()
             .collect(java.util.stream.Collectors.toUnmodifiableMap(Flag::name, f -> f));

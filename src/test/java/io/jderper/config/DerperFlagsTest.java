@@ -22,7 +22,11 @@ class DerperFlagsTest {
     @Test
     void versionUnlandedAndUnknownFlags() {
         assertThat(DerperFlags.translate(new String[]{"-version"}).versionRequested()).isTrue();
-        assertThat(DerperFlags.translate(new String[]{"-ace"}).warnings()).singleElement().asString().contains("-ace");
+        assertThat(DerperFlags.translate(new String[]{"-secrets-url", "https://setec.example"}).warnings())
+                .singleElement().asString().contains("-secrets-url");
+        var ace = DerperFlags.translate(new String[]{"-ace"});
+        assertThat(ace.warnings()).isEmpty();
+        assertThat(ace.springArgs()).containsExactly("--derper.ace.enabled=true");
         assertThatThrownBy(() -> DerperFlags.translate(new String[]{"-nope"})).hasMessageContaining("-nope");
         assertThatThrownBy(() -> DerperFlags.translate(new String[]{"-a"})).hasMessageContaining("needs an argument");
         assertThatThrownBy(() -> DerperFlags.translate(new String[]{"-stun=maybe"})).hasMessageContaining("boolean");
