@@ -2,6 +2,7 @@ package io.jderper.server;
 
 import io.jderper.admission.ClientAdmission;
 import io.jderper.config.DerperProperties;
+import io.jderper.config.LimitsProperties;
 import io.jderper.config.MeshProperties;
 import io.jderper.config.RelayProperties;
 import io.jderper.key.MeshKey;
@@ -65,9 +66,11 @@ public class DerpServerConfiguration {
 
     @Bean
     DerpServer derpServer(ServerIdentity identity, RelayProperties relay, MeshKeyHolder meshKey,
-                          ObjectProvider<ClientAdmission> admission, DerpMetrics metrics, MeterRegistry meterRegistry) {
+                          ObjectProvider<ClientAdmission> admission, DerpMetrics metrics, MeterRegistry meterRegistry,
+                          LimitsProperties limits) {
         return new DerpServer(identity, relay, meshKey.key(), admission.getIfAvailable(() -> ClientAdmission.ALLOW_ALL),
-                metrics, meterRegistry);
+                metrics, meterRegistry, HandshakeCrypto.pooled(HandshakeCrypto.defaultThreads()),
+                new ClientErrors(meterRegistry, limits.clientErrorLogInterval()));
     }
 
     /** The mesh key, if configured (a bean so that the mesh and the prober share one parsed copy). */
