@@ -61,6 +61,8 @@ final class HttpFrontGuard extends ChannelDuplexHandler {
     private boolean refused;
     /** Upgraded, not yet registered: bytes and frames pass through, only the set-up deadline runs. */
     private boolean upgraded;
+    /** A client error was reported: one per connection, the rest are consequences. */
+    private boolean failed;
 
     HttpFrontGuard(ListenerGuards guards, ListenerGuards.PendingLease pendingLease, long timeoutNanos, long setupTimeoutNanos) {
         this.guards = guards;
@@ -154,7 +156,11 @@ final class HttpFrontGuard extends ChannelDuplexHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (failed) {
+            return; // the echo of the first error (a TLS handler reports a bad record and then its own close)
+        }
         if (guards.clientErrors().reportIfClientError(cause, ctx.channel().remoteAddress())) {
+            failed = true;
             ctx.close();
         } else if (ClientErrors.isDisconnect(cause)) {
             ctx.close(); // the client hung up mid-request; nothing to report

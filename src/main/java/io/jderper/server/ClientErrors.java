@@ -44,7 +44,7 @@ public final class ClientErrors {
         /** A WebSocket frame that breaks RFC 6455: unmasked, reserved opcode or bits, oversized, bad close. */
         WEBSOCKET_FRAME,
         /** Bytes on a TLS listener that are not a TLS handshake, or a handshake that fails. */
-        TLS_HANDSHAKE;
+        TLS;
 
         final String label = name().toLowerCase(Locale.ROOT);
     }
@@ -109,7 +109,7 @@ public final class ClientErrors {
                 return Optional.of(Kind.WEBSOCKET_HANDSHAKE);
             }
             if (t instanceof NotSslRecordException || t instanceof SSLException) {
-                return Optional.of(Kind.TLS_HANDSHAKE);
+                return Optional.of(Kind.TLS);
             }
             if (t instanceof TooLongFrameException) {
                 return Optional.of(Kind.HTTP_TOO_LARGE);
