@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Makes every HTTP response head of the main listener look the way the original's Go HTTP server writes it, whoever
@@ -31,8 +30,10 @@ import java.util.regex.Pattern;
  * {@code Transfer-Encoding} last, as Go appends them;</li>
  * <li>a {@code Date} header on every response, in Go's {@code http.TimeFormat};</li>
  * <li>no {@code Transfer-Encoding} on an answer to HEAD, where Go sends no framing header at all;</li>
- * <li>{@code Connection: Upgrade} spelled as Go spells it, and a space after each {@code ;} of a content type.</li>
+ * <li>{@code Connection: Upgrade} spelled as Go spells it.</li>
  * </ul>
+ * Header values are the handlers' own: each route spells its content type as the original's handler does (with or
+ * without a space after the semicolon; {@code /debug/varz} has none).
  * Raw responses (the DERP 101, the terse 400/431 for unparseable requests) bypass the codec and stay as written.
  * Once the connection has been upgraded (the HTTP codec is gone) the handler removes itself.
  */
@@ -40,7 +41,6 @@ final class GoResponseHeaders extends ChannelDuplexHandler {
     static final String NAME = "derp.response-headers";
     private static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
-    private static final Pattern UNSPACED_PARAMETER = Pattern.compile(";(?! )");
     private static volatile CachedDate cachedDate = new CachedDate(-1, "");
 
     /** Pipelined requests whose HEAD-ness is remembered one by one; deeper ones count as GET (at worst a spare header). */
@@ -103,7 +103,6 @@ final class GoResponseHeaders extends ChannelDuplexHandler {
                         handler.add(Map.entry(name, value.equalsIgnoreCase("upgrade") ? "Upgrade" : value));
                     }
                 }
-                case "Content-Type" -> handler.add(Map.entry(name, spacedParameters(value)));
                 default -> handler.add(Map.entry(name, value));
             }
         }
@@ -122,14 +121,6 @@ final class GoResponseHeaders extends ChannelDuplexHandler {
         if (transferEncoding != null && !head) {
             headers.add("Transfer-Encoding", transferEncoding);
         }
-    }
-
-    /**
-     * {@code text/html;charset=utf-8} (how Spring renders a media type) as {@code text/html; charset=utf-8}, the way
-     * every handler of the original writes it.
-     */
-    static String spacedParameters(String contentType) {
-        return contentType.indexOf(';') < 0 ? contentType : UNSPACED_PARAMETER.matcher(contentType).replaceAll("; ");
     }
 
     /** Go's {@code textproto.CanonicalMIMEHeaderKey}: upper case at the start and after each hyphen, else lower. */
