@@ -5,27 +5,47 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Counting semaphores without waiting: DERP sessions against {@code max-connections}, and not-yet-DERP connections
- * per client IP against {@code max-http-connections-per-ip}. The per-IP map only holds IPs with open connections.
+ * Counting semaphores without waiting: DERP sessions against {@code max-connections}, and connections that are not
+ * yet registered DERP sessions in total against {@code max-pending-connections} and per client IP against
+ * {@code max-http-connections-per-ip}. The per-IP map only holds IPs with open connections.
  */
 final class ConnectionSlots {
     private final int maxDerp;
     private final int maxPerIp;
+    private final int maxPending;
     private final AtomicInteger derp = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
 
-    ConnectionSlots(int maxDerp, int maxPerIp) {
+    ConnectionSlots(int maxDerp, int maxPerIp, int maxPending) {
         this.maxDerp = maxDerp;
         this.maxPerIp = maxPerIp;
+        this.maxPending = maxPending;
     }
 
     boolean tryAcquireDerp() {
+        return tryAcquire(derp, maxDerp);
+    }
+
+    boolean tryAcquirePending() {
+        return tryAcquire(pending, maxPending);
+    }
+
+    void releasePending() {
+        pending.decrementAndGet();
+    }
+
+    int pendingInUse() {
+        return pending.get();
+    }
+
+    private static boolean tryAcquire(AtomicInteger inUse, int max) {
         while (true) {
-            int n = derp.get();
-            if (maxDerp > 0 && n >= maxDerp) {
+            int n = inUse.get();
+            if (max > 0 && n >= max) {
                 return false;
             }
-            if (derp.compareAndSet(n, n + 1)) {
+            if (inUse.compareAndSet(n, n + 1)) {
                 return true;
             }
         }

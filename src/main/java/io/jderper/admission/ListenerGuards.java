@@ -3,6 +3,7 @@ package io.jderper.admission;
 import io.jderper.config.LimitsProperties;
 import io.jderper.http.DerpUpgradeHandler;
 import io.jderper.http.MainListenerHook;
+import io.jderper.server.ClientErrors;
 import io.jderper.server.DerpServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -14,42 +15,57 @@ import reactor.netty.NettyPipeline;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Guards every connection of the main listener, in order: the accept rate limiter ({@code -accept-connection-limit},
- * refused sockets are closed before a single byte is read or written, so before any TLS), the per-IP cap on
- * connections that are not DERP sessions, and the {@link HttpFrontGuard} behind the HTTP codec (request deadline,
- * DERP session cap). The original applies the accept limiter only in TLS mode; here it applies to the main listener
+ * refused sockets are closed before a single byte is read or written, so before any TLS), the caps on connections
+ * that are not registered DERP sessions (in total, and per client IP), and the {@link HttpFrontGuard} behind the HTTP
+ * codec (request and set-up deadlines, DERP session cap, malformed input). The original applies the accept limiter only in TLS mode; here it applies to the main listener
  * in every mode, which changes nothing by default because the default rate is unlimited.
  */
 final class ListenerGuards implements MainListenerHook {
+    /** Lets the relay's own handshake deadline, armed a little later, normally be the one that fires. */
+    private static final Duration SETUP_GRACE = Duration.ofSeconds(1);
     private final TokenBucket acceptBucket;
     private final ConnectionSlots slots;
     private final DerpServer derpServer;
     private final long requestTimeoutNanos;
+    private final long setupTimeoutNanos;
 
     final LongAdder accepted = new LongAdder();
     final LongAdder rejected = new LongAdder();
     final LongAdder maxConnectionsRejected = new LongAdder();
     final LongAdder perIpRejected = new LongAdder();
+    final LongAdder pendingRejected = new LongAdder();
     final LongAdder requestTimeouts = new LongAdder();
+    final LongAdder setupTimeouts = new LongAdder();
 
     ListenerGuards(LimitsProperties limits, DerpServer derpServer, MeterRegistry registry) {
         this.acceptBucket = new TokenBucket(limits.acceptConnectionLimit(), limits.acceptConnectionBurst(), System::nanoTime);
-        this.slots = new ConnectionSlots(limits.maxConnections(), limits.maxHttpConnectionsPerIp());
+        this.slots = new ConnectionSlots(limits.maxConnections(), limits.maxHttpConnectionsPerIp(),
+                limits.maxPendingConnections());
         this.derpServer = derpServer;
         this.requestTimeoutNanos = limits.httpRequestTimeout().toNanos();
+        this.setupTimeoutNanos = derpServer.relayProperties().handshakeTimeout().plus(SETUP_GRACE).toNanos();
         counter(registry, "tls_listener_accepted_connections", "connections let through by the accept limiter", accepted);
         counter(registry, "tls_listener_rejected_connections", "connections closed by the accept limiter", rejected);
         FunctionCounter.builder("derp_limit_rejected_connections", maxConnectionsRejected, LongAdder::doubleValue)
                 .tag("limit", "max_connections").description("connections refused by a connection cap").register(registry);
         FunctionCounter.builder("derp_limit_rejected_connections", perIpRejected, LongAdder::doubleValue)
                 .tag("limit", "per_ip").description("connections refused by a connection cap").register(registry);
+        FunctionCounter.builder("derp_limit_rejected_connections", pendingRejected, LongAdder::doubleValue)
+                .tag("limit", "max_pending").description("connections refused by a connection cap").register(registry);
         counter(registry, "derp_http_request_timeouts",
                 "connections closed for not completing a TLS handshake and HTTP request in time", requestTimeouts);
+        counter(registry, "derp_session_setup_timeouts",
+                "upgraded connections closed for not registering a DERP session within the handshake timeout", setupTimeouts);
+        Gauge.builder("derp_limit_pending_connections", slots, ConnectionSlots::pendingInUse)
+                .description("connections not (yet) registered DERP sessions: TLS and WebSocket handshakes, HTTP requests, "
+                        + "keep-alives, upgrades before ServerInfo").register(registry);
         Gauge.builder("derp_limit_derp_connections", slots, ConnectionSlots::derpInUse)
                 .description("DERP sessions counted against max-connections").register(registry);
     }
@@ -62,6 +78,10 @@ final class ListenerGuards implements MainListenerHook {
         return slots;
     }
 
+    ClientErrors clientErrors() {
+        return derpServer.clientErrors();
+    }
+
     @Override
     public void channelInit(Channel channel) {
         if (!acceptBucket.tryTake()) {
@@ -70,21 +90,26 @@ final class ListenerGuards implements MainListenerHook {
             return;
         }
         accepted.increment();
-        IpLease lease = null;
-        if (slots.perIpLimited() && channel.remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
-            InetAddress ip = remote.getAddress();
-            if (!slots.tryAcquireIp(ip)) {
-                perIpRejected.increment();
-                channel.close();
-                return;
-            }
-            IpLease l = new IpLease(slots, ip);
-            channel.closeFuture().addListener(f -> l.release());
-            lease = l;
+        InetAddress ip = slots.perIpLimited() && channel.remoteAddress() instanceof InetSocketAddress remote
+                ? remote.getAddress() : null;
+        if (ip != null && !slots.tryAcquireIp(ip)) {
+            perIpRejected.increment();
+            channel.close();
+            return;
         }
+        if (!slots.tryAcquirePending()) {
+            if (ip != null) {
+                slots.releaseIp(ip);
+            }
+            pendingRejected.increment();
+            channel.close();
+            return;
+        }
+        PendingLease lease = new PendingLease(slots, ip);
+        channel.closeFuture().addListener(f -> lease.release());
         if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
             channel.pipeline().addAfter(NettyPipeline.HttpCodec, HttpFrontGuard.NAME,
-                    new HttpFrontGuard(this, lease, requestTimeoutNanos));
+                    new HttpFrontGuard(this, lease, requestTimeoutNanos, setupTimeoutNanos));
         }
     }
 
@@ -97,20 +122,23 @@ final class ListenerGuards implements MainListenerHook {
         return upgrade.equals("derp") || upgrade.equals("websocket");
     }
 
-    /** A per-IP slot, given back once: at the DERP upgrade or when the connection closes. */
-    static final class IpLease {
+    /** A connection's set-up slots (the total and, when limited, its IP's), given back once: at registration or close. */
+    static final class PendingLease {
         private final ConnectionSlots slots;
         private final InetAddress ip;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        IpLease(ConnectionSlots slots, InetAddress ip) {
+        PendingLease(ConnectionSlots slots, InetAddress ip) {
             this.slots = slots;
             this.ip = ip;
         }
 
         void release() {
             if (released.compareAndSet(false, true)) {
-                slots.releaseIp(ip);
+                slots.releasePending();
+                if (ip != null) {
+                    slots.releaseIp(ip);
+                }
             }
         }
     }

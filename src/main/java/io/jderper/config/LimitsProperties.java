@@ -20,11 +20,17 @@ import java.time.Duration;
  * @param rateConfigWatch          also reload the rate config when the file (or its directory) changes
  * @param maxConnections           DERP connections (handshaking or registered) at a time; further upgrades get 503.
  *                                 0 = unlimited, as in the original
- * @param maxHttpConnectionsPerIp  connections one client IP may hold open that are not (yet) DERP sessions: TLS
- *                                 handshakes, HTTP requests, idle keep-alives. 0 = unlimited
+ * @param maxHttpConnectionsPerIp  connections one client IP may hold open that are not (yet) registered DERP sessions:
+ *                                 TLS handshakes, HTTP requests, idle keep-alives, upgrades before ServerInfo.
+ *                                 0 = unlimited
  * @param httpRequestTimeout       time a connection gets for its TLS handshake plus a complete HTTP request, and an
  *                                 idle keep-alive connection for its next request; DERP sessions are exempt once
  *                                 upgraded. 0 disables (not recommended)
+ * @param maxPendingConnections    connections that are not (yet) registered DERP sessions, from all IPs together: TLS and
+ *                                 WebSocket handshakes, HTTP requests, idle keep-alives, upgrades before ServerInfo.
+ *                                 Beyond it new connections are closed on accept. 0 = unlimited
+ * @param clientErrorLogInterval   errors clients cause (malformed HTTP, WebSocket or TLS input) are all counted in
+ *                                 {@code derp_client_errors}, but logged at most once per this interval per kind
  */
 @ConfigurationProperties("derper.limits")
 public record LimitsProperties(
@@ -36,7 +42,9 @@ public record LimitsProperties(
         @DefaultValue("true") boolean rateConfigWatch,
         @DefaultValue("0") int maxConnections,
         @DefaultValue("0") int maxHttpConnectionsPerIp,
-        @DefaultValue("30s") Duration httpRequestTimeout) {
+        @DefaultValue("30s") Duration httpRequestTimeout,
+        @DefaultValue("0") int maxPendingConnections,
+        @DefaultValue("1m") Duration clientErrorLogInterval) {
 
     public LimitsProperties {
         if (Double.isNaN(acceptConnectionLimit) || acceptConnectionLimit < 0) {
@@ -54,6 +62,11 @@ public record LimitsProperties(
                     + maxHttpConnectionsPerIp);
         }
         RelayProperties.requireNonNegative(httpRequestTimeout, "derper.limits.http-request-timeout");
+        if (maxPendingConnections < 0) {
+            throw new IllegalArgumentException("derper.limits.max-pending-connections must be >= 0 (0 = unlimited), got "
+                    + maxPendingConnections);
+        }
+        RelayProperties.requireNonNegative(clientErrorLogInterval, "derper.limits.client-error-log-interval");
     }
 
     /** True when the accept limiter can ever refuse a connection. */

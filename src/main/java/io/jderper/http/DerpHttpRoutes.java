@@ -10,7 +10,6 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.RequestPredicates;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
@@ -29,8 +28,9 @@ import java.util.regex.Pattern;
  */
 @Configuration(proxyBeanMethods = false)
 public class DerpHttpRoutes {
-    private static final MediaType TEXT_PLAIN = MediaType.parseMediaType("text/plain; charset=utf-8");
-    private static final MediaType TEXT_HTML = MediaType.parseMediaType("text/html; charset=utf-8");
+    /** As the original spells them: Spring's MediaType would drop the space after the semicolon. */
+    private static final String TEXT_PLAIN = "text/plain; charset=utf-8";
+    private static final String TEXT_HTML = "text/html; charset=utf-8";
     private static final Pattern TAILSCALE_DERP_HOST = Pattern.compile("^derp([^.]*)\\.tailscale\\.com\\.?$");
 
     private final DerperProperties core;
@@ -53,7 +53,7 @@ public class DerpHttpRoutes {
                 .route(RequestPredicates.path("/derp/probe").or(RequestPredicates.path("/derp/latency-check")), this::probe)
                 .route(RequestPredicates.path("/generate_204"), this::generate204)
                 .route(RequestPredicates.path("/robots.txt"), r -> ServerResponse.ok()
-                        .headers(BrowserHeaders::apply).contentType(TEXT_PLAIN).bodyValue("User-agent: *\nDisallow: /\n"))
+                        .headers(BrowserHeaders::apply).header("Content-Type", TEXT_PLAIN).bodyValue("User-agent: *\nDisallow: /\n"))
                 .build();
     }
 
@@ -92,11 +92,10 @@ public class DerpHttpRoutes {
     private Mono<ServerResponse> home(ServerRequest request) {
         HomePage page = core.homePage();
         if (page instanceof HomePage.Blank) {
-            return ServerResponse.ok().headers(BrowserHeaders::apply).contentType(TEXT_HTML).bodyValue("");
+            return ServerResponse.ok().headers(BrowserHeaders::apply).header("Content-Type", TEXT_HTML).bodyValue("");
         }
         if (page instanceof HomePage.Redirect redirect) {
-            return ServerResponse.status(HttpStatus.FOUND).headers(BrowserHeaders::apply)
-                    .header("Location", redirect.target().toString()).build();
+            return goRedirect(request, HttpStatus.FOUND, redirect.target().toString(), BrowserHeaders::apply);
         }
         StringBuilder html = new StringBuilder("""
                 <!DOCTYPE html>
@@ -130,13 +129,36 @@ public class DerpHttpRoutes {
             html.append("<p>Debug info at <a href=\"/debug/\">/debug/</a>.</p>\n");
         }
         html.append("</body>\n</html>\n");
-        return ServerResponse.ok().headers(BrowserHeaders::apply).contentType(TEXT_HTML).bodyValue(html.toString());
+        return ServerResponse.ok().headers(BrowserHeaders::apply).header("Content-Type", TEXT_HTML).bodyValue(html.toString());
     }
 
     private boolean debugAllowed(ServerRequest request) {
         InetAddress client = request.remoteAddress().map(InetSocketAddress::getAddress).orElse(null);
         return debugAccess.allowed(client, request.headers().firstHeader("X-Forwarded-For"), request.method().name(),
                 request.queryParam("debugkey").orElse(null));
+    }
+
+    /**
+     * A redirect as Go's {@code http.Redirect} writes it: for GET and HEAD an HTML content type, and for GET a one-line
+     * link to the target as the body.
+     */
+    public static Mono<ServerResponse> goRedirect(ServerRequest request, HttpStatus status, String location,
+                                                  java.util.function.Consumer<org.springframework.http.HttpHeaders> headers) {
+        ServerResponse.BodyBuilder b = ServerResponse.status(status).headers(headers).header("Location", location);
+        HttpMethod m = request.method();
+        if (m != HttpMethod.GET && m != HttpMethod.HEAD) {
+            return b.build();
+        }
+        b.header("Content-Type", TEXT_HTML);
+        if (m == HttpMethod.HEAD) {
+            return b.build();
+        }
+        return b.bodyValue("<a href=\"" + htmlEscape(location) + "\">" + status.getReasonPhrase() + "</a>.\n\n");
+    }
+
+    /** Go's html escaping of the five special characters, with its numeric forms for the quotes. */
+    static String htmlEscape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&#34;").replace("'", "&#39;");
     }
 
     static Mono<ServerResponse> plainError(HttpStatus status, String message) {

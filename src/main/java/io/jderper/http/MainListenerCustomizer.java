@@ -48,6 +48,9 @@ public class MainListenerCustomizer implements WebServerFactoryCustomizer<NettyR
                                     new DerpUpgradeHandler(derpServer));
                         }
                         guards.forEach(h -> h.channelInit(channel));
+                        if (channel.isOpen() && channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
+                            channel.pipeline().addAfter(NettyPipeline.HttpCodec, GoResponseHeaders.NAME, new GoResponseHeaders());
+                        }
                     })
                     .childOption(ChannelOption.SO_KEEPALIVE, true);
             if (Epoll.isAvailable()) {

@@ -1,17 +1,22 @@
 package io.jderper.http;
 
 import io.jderper.protocol.FrameType;
+import io.jderper.server.ClientErrors;
 import io.jderper.server.ConnectionInfo;
 import io.jderper.server.DerpServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -20,9 +25,13 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * DERP over WebSocket (subprotocol {@code derp}): the DERP byte stream travels in binary messages whose boundaries
@@ -42,6 +51,11 @@ final class WebSocketDerpUpgrade {
     }
 
     void upgrade(ChannelHandlerContext ctx, HttpRequest request, ConnectionInfo info) {
+        Optional<WebSocketRequestCheck.Refusal> refusal = WebSocketRequestCheck.check(request);
+        if (refusal.isPresent()) {
+            refuse(ctx, refusal.get());
+            return;
+        }
         FullHttpRequest full = new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
                 Unpooled.EMPTY_BUFFER, request.headers(), io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
         WebSocketServerHandshakerFactory factory = new WebSocketServerHandshakerFactory(
@@ -55,7 +69,17 @@ final class WebSocketDerpUpgrade {
         }
         ChannelPipeline p = ctx.pipeline();
         DerpUpgradeHandler.removeHttpHandlers(p);
-        handshaker.handshake(ctx.channel(), full).addListener((ChannelFutureListener) f -> {
+        ChannelFuture handshake;
+        try {
+            handshake = handshaker.handshake(ctx.channel(), full);
+        } catch (WebSocketHandshakeException e) {
+            // The request passed the checks above, so this is Netty being stricter still; the HTTP layer is gone.
+            full.release();
+            server.clientErrors().report(ClientErrors.Kind.WEBSOCKET_HANDSHAKE, ctx.channel().remoteAddress(), e.getMessage());
+            ctx.close();
+            return;
+        }
+        handshake.addListener((ChannelFutureListener) f -> {
             full.release();
             if (!f.isSuccess()) {
                 ctx.close();
@@ -69,6 +93,26 @@ final class WebSocketDerpUpgrade {
             p.addAfter(DerpUpgradeHandler.NAME, BRIDGE_NAME, new MessageBridge());
             server.install(p, BRIDGE_NAME, info);
         });
+    }
+
+    /**
+     * Answers a refused upgrade as the original does ({@code http.Error}: plain text, the message and a newline), then
+     * closes: the HTTP layer cannot take the connection back once the upgrade was claimed.
+     */
+    private void refuse(ChannelHandlerContext ctx, WebSocketRequestCheck.Refusal refusal) {
+        server.clientErrors().report(ClientErrors.Kind.WEBSOCKET_HANDSHAKE, ctx.channel().remoteAddress(), refusal.message());
+        byte[] body = (refusal.message() + "\n").getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, refusal.status(),
+                Unpooled.wrappedBuffer(body));
+        for (String[] h : refusal.headers()) {
+            response.headers().set(h[0], h[1]);
+        }
+        response.headers()
+                .set("Content-Type", "text/plain; charset=utf-8")
+                .set("X-Content-Type-Options", "nosniff")
+                .set("Content-Length", body.length)
+                .set("Connection", "close");
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Binary messages in, DERP bytes out (and the reverse for writes); control frames are answered here. */

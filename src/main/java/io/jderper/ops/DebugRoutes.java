@@ -4,6 +4,7 @@ import io.jderper.config.Version;
 import io.jderper.config.DerperProperties;
 import io.jderper.http.BrowserHeaders;
 import io.jderper.http.DebugAccess;
+import io.jderper.http.DerpHttpRoutes;
 import io.jderper.http.GoHtml;
 import io.jderper.server.DerpServer;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -75,8 +76,8 @@ final class DebugRoutes {
 
     RouterFunction<ServerResponse> routes() {
         RouterFunctions.Builder b = RouterFunctions.route()
-                .route(RequestPredicates.path("/debug"), r -> ServerResponse.status(HttpStatus.TEMPORARY_REDIRECT)
-                        .header("Location", "/debug/").build())
+                .route(RequestPredicates.path("/debug"), r -> DerpHttpRoutes.goRedirect(r,
+                        HttpStatus.TEMPORARY_REDIRECT, "/debug/", h -> { }))
                 .route(RequestPredicates.path("/debug/"), this::index);
         for (Page p : pages()) {
             b.route(RequestPredicates.path("/debug/" + p.slug()), r -> protectedPage(r, p.handler()));

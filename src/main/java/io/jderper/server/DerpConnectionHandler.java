@@ -131,6 +131,7 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
         handshakeDeadline = null; // the cancelled task would otherwise live as long as the connection
         server.handshakeCompleted(System.nanoTime() - startedAt);
         relayFrames = new RelayFrames(ctx);
+        ctx.pipeline().fireUserEventTriggered(DerpSessionRegistered.INSTANCE);
         phase = Phase.RELAY;
         connection.start();
         ctx.channel().config().setAutoRead(true);
@@ -347,6 +348,8 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
                 server.metrics().handshakeFailures.increment();
             }
             log.debug("closing {}: {}", connection == null ? info.remote() : connection, m.getMessage());
+        } else if (server.clientErrors().reportIfClientError(cause, info.remote())) {
+            // counted, and logged at most once per interval, by ClientErrors
         } else if (root instanceof IOException) {
             log.debug("connection {} failed: {}", connection == null ? info.remote() : connection, root.toString());
         } else {

@@ -51,6 +51,7 @@ public final class DerpServer implements SmartLifecycle {
     private final MeterRegistry meterRegistry;
     private final ConcurrentHashMap<String, Counter> deniedByReason = new ConcurrentHashMap<>();
     private final HandshakeCrypto handshakeCrypto;
+    private final ClientErrors clientErrors;
     private volatile boolean running;
     private volatile boolean accepting = true;
 
@@ -63,13 +64,15 @@ public final class DerpServer implements SmartLifecycle {
     public DerpServer(ServerIdentity identity, RelayProperties relayProperties, Optional<MeshKey> meshKey,
                       ClientAdmission admission, DerpMetrics metrics, MeterRegistry meterRegistry,
                       HandshakeCrypto handshakeCrypto) {
-        this(identity, relayProperties, MeshKeySource.fixed(meshKey), admission, metrics, meterRegistry, handshakeCrypto);
+        this(identity, relayProperties, MeshKeySource.fixed(meshKey), admission, metrics, meterRegistry, handshakeCrypto,
+                new ClientErrors(meterRegistry, ClientErrors.DEFAULT_LOG_INTERVAL));
     }
 
     public DerpServer(ServerIdentity identity, RelayProperties relayProperties, MeshKeySource meshKeys,
                       ClientAdmission admission, DerpMetrics metrics, MeterRegistry meterRegistry,
-                      HandshakeCrypto handshakeCrypto) {
+                      HandshakeCrypto handshakeCrypto, ClientErrors clientErrors) {
         this.handshakeCrypto = handshakeCrypto;
+        this.clientErrors = clientErrors;
         this.identity = identity;
         this.relayProperties = relayProperties;
         this.meshKeys = meshKeys;
@@ -105,6 +108,11 @@ public final class DerpServer implements SmartLifecycle {
         return metrics;
     }
 
+    /** Counts and rate-limits the logging of errors clients cause, on every transport of the main listener. */
+    public ClientErrors clientErrors() {
+        return clientErrors;
+    }
+
     public ClientRegistry registry() {
         return registry;
     }
@@ -119,7 +127,7 @@ public final class DerpServer implements SmartLifecycle {
         return meshKeys;
     }
 
-    RelayProperties relayProperties() {
+    public RelayProperties relayProperties() {
         return relayProperties;
     }
 

@@ -1,6 +1,7 @@
 package io.jderper.server;
 
 import io.jderper.config.DerperProperties;
+import io.jderper.config.LimitsProperties;
 import io.jderper.config.MeshProperties;
 import io.jderper.config.RelayProperties;
 import io.jderper.key.MeshKey;
@@ -72,9 +73,11 @@ public class DerpServerConfiguration {
 
     @Bean
     DerpServer derpServer(ServerIdentity identity, RelayProperties relay, MeshKeyHolder meshKey,
-                          ObjectProvider<ClientAdmission> admission, DerpMetrics metrics, MeterRegistry meterRegistry) {
+                          ObjectProvider<ClientAdmission> admission, DerpMetrics metrics, MeterRegistry meterRegistry,
+                          LimitsProperties limits) {
         return new DerpServer(identity, relay, meshKey.source(), admission.getIfAvailable(() -> ClientAdmission.ALLOW_ALL),
-                metrics, meterRegistry, HandshakeCrypto.pooled(HandshakeCrypto.defaultThreads()));
+                metrics, meterRegistry, HandshakeCrypto.pooled(HandshakeCrypto.defaultThreads()),
+                new ClientErrors(meterRegistry, limits.clientErrorLogInterval()));
     }
 
     /** The mesh key source (a bean so that the relay, the mesh and the prober share one). */

@@ -86,7 +86,7 @@ class ConnectionCapsTest extends GuardedServerBase {
         List<TestClient> sessions = new ArrayList<>();
         List<Socket> idle = new ArrayList<>();
         try {
-            // DERP sessions give their per-IP slot back at the upgrade.
+            // DERP sessions give their per-IP slot back once registered.
             sessions.add(TestClient.connect(derpUrl()));
             sessions.add(TestClient.connect(derpUrl()));
             for (int i = 0; i < 4; i++) {

@@ -31,6 +31,11 @@ public final class RawHttp implements AutoCloseable {
 
     /** Reads up to and including the blank line that ends an HTTP head. */
     public String readHead() throws IOException {
+        return readHead(in);
+    }
+
+    /** Reads up to and including the blank line that ends an HTTP head. */
+    public static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int state = 0;
         while (state < 4) {

@@ -1,0 +1,105 @@
+package io.jderper.admission;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.jderper.testsupport.RawHttp;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The TLS listener (manual certificate for 127.0.0.1): clients that never finish the TLS handshake are closed at the
+ * request deadline and hold slots meanwhile, and a thousand connections of plain-text garbage are counted in
+ * {@code derp_client_errors{kind="tls"}} and add at most one log line.
+ */
+@TestPropertySource(properties = {
+        "derper.tls.mode=manual",
+        "derper.hostname=127.0.0.1",
+})
+class TlsHostileClientsTest extends StalledClientsBase {
+
+    @DynamicPropertySource
+    static void props(DynamicPropertyRegistry r) throws IOException {
+        Path dir = Files.createTempDirectory("jderper-tls-hostile");
+        r.add("derper.key-file", () -> dir.resolve("derper.key").toString());
+        r.add("derper.tls.cert-dir", () -> dir.resolve("certs").toString());
+    }
+
+    @Override
+    protected void assertServesRealClient() throws Exception {
+        SSLContext trustAll = SSLContext.getInstance("TLS");
+        trustAll.init(null, new TrustManager[] {new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        try (Socket tcp = open(); SSLSocket tls = (SSLSocket) trustAll.getSocketFactory().createSocket(tcp, "127.0.0.1", port(), true)) {
+            tls.setSoTimeout(5000);
+            tls.getOutputStream().write("GET /generate_204 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(RawHttp.readHead(tls.getInputStream())).startsWith("HTTP/1.1 204");
+        }
+    }
+
+    @Test
+    void silentBeforeClientHello() throws Exception {
+        stallAndRecover(s -> { }, "derp_http_request_timeouts");
+    }
+
+    @Test
+    void incompleteClientHello() throws Exception {
+        // A handshake record header announcing 512 bytes, and the first 4 of them.
+        stallAndRecover(s -> s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc}),
+                "derp_http_request_timeouts");
+    }
+
+    @Test
+    void plainTextGarbageIsCountedNotLogged() throws Exception {
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        logged.start();
+        root.addAppender(logged);
+        try {
+            double before = count("derp_client_errors", "kind", "tls");
+            int n = 1000;
+            for (int i = 0; i < n; i++) {
+                try (Socket s = open()) {
+                    s.getOutputStream().write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    assertThat(drainUntilClosed(s, 5000)).isNotNegative();
+                }
+            }
+            assertThat(count("derp_client_errors", "kind", "tls") - before).isEqualTo(n);
+            List<ILoggingEvent> lines = logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO)).toList();
+            assertThat(lines).as("log lines for %d TLS errors: %s", n, lines).hasSizeLessThanOrEqualTo(1)
+                    .allSatisfy(e -> assertThat(e.getThrowableProxy()).isNull());
+        } finally {
+            root.detachAppender(logged);
+        }
+    }
+}
