@@ -25,7 +25,10 @@ import java.util.List;
  * @param dialPort    port to dial siblings on when an entry carries none (443 as the original; 0 = the main listener's)
  * @param tls         whether links to siblings use https (the original always does)
  * @param caFile      PEM file of the CA certificates sibling certificates must chain to, instead of the system CAs
- *                    (unset = the system CAs, as the original)
+ *                    (unset = the system CAs, as the original); re-read when it changes
+ * @param retryInterval wait after a failed link attempt or a lost link before the next attempt (the original's 5 s)
+ * @param readinessRequiresLinks whether readiness waits for mesh links: {@code off} (the default: the mesh never
+ *                    affects readiness), {@code any} (at least one sibling link up), {@code all} (every sibling link up)
  */
 @ConfigurationProperties("derper.mesh")
 public record MeshProperties(
@@ -38,7 +41,19 @@ public record MeshProperties(
         @DefaultValue("") String dnsServerName,
         @DefaultValue("443") int dialPort,
         @DefaultValue("true") boolean tls,
-        Path caFile) {
+        Path caFile,
+        @DefaultValue("5s") Duration retryInterval,
+        @DefaultValue("off") ReadinessRequirement readinessRequiresLinks) {
+
+    /** What {@code derper.mesh.readiness-requires-links} asks of the links before the node reports ready. */
+    public enum ReadinessRequirement {
+        /** Readiness does not depend on the mesh. */
+        OFF,
+        /** Ready while at least one sibling link is up (or the node has no siblings). */
+        ANY,
+        /** Ready only while every sibling link is up. */
+        ALL
+    }
 
     public MeshProperties {
         if (!discovery.equals("static") && !discovery.equals("dns")) {
@@ -51,6 +66,11 @@ public record MeshProperties(
         }
         if (discovery.equals("dns") && dnsName.isBlank()) {
             throw new IllegalArgumentException("derper.mesh.dns-name is required when derper.mesh.discovery=dns");
+        }
+        // Under 10 s, so a returning sibling is meshed again within 10 s (conformance C-62).
+        if (retryInterval.isNegative() || retryInterval.isZero() || retryInterval.compareTo(Duration.ofSeconds(10)) >= 0) {
+            throw new IllegalArgumentException("derper.mesh.retry-interval must be more than 0s and less than 10s, got "
+                    + retryInterval);
         }
         if (!dnsServerName.isBlank() && !(discovery.equals("dns") && tls)) {
             throw new IllegalArgumentException("derper.mesh.dns-server-name only applies with derper.mesh.discovery=dns "

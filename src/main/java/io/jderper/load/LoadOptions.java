@@ -50,6 +50,7 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
               --server-pid PID            report the server's CPU seconds and RSS from /proc
               --progress D                progress line interval on stderr, 0 = off (default 1s)
               --allow-remote              permit a non-loopback target
+              --mesh-propagation N        mesh mode: how fast two meshed nodes learn clients (see --mesh-propagation --help)
             Prints one JSON line on stdout at the end.
             """.formatted(MIN_SIZE, MAX_SIZE);
 
@@ -130,7 +131,7 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
                 progress, allowRemote);
     }
 
-    private static boolean isLoopback(String host) {
+    static boolean isLoopback(String host) {
         try {
             for (InetAddress a : InetAddress.getAllByName(host.replace("[", "").replace("]", ""))) {
                 if (!a.isLoopbackAddress()) {

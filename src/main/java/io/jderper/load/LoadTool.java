@@ -44,6 +44,9 @@ public final class LoadTool {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (MeshPropagation.selected(args)) {
+            return runMeshPropagation(args, out, err);
+        }
         LoadOptions o;
         try {
             o = LoadOptions.parse(args);
@@ -68,6 +71,33 @@ public final class LoadTool {
             return 1;
         } finally {
             clients.closeAll(Duration.ofSeconds(30));
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static int runMeshPropagation(String[] args, PrintStream out, PrintStream err) {
+        MeshPropagation.Options o;
+        try {
+            o = MeshPropagation.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("jderper load: " + e.getMessage());
+            err.print(MeshPropagation.USAGE);
+            return 2;
+        }
+        EventLoopGroup group = ClientEventLoops.newGroup(2, "derp-load");
+        try {
+            JsonLine json = new MeshPropagation(o, group, err).run();
+            out.println(json);
+            out.flush();
+            return json.toString().contains("\"timeouts\":0") ? 0 : 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("jderper load: interrupted");
+            return 1;
+        } catch (Exception e) {
+            err.println("jderper load: " + e);
+            return 1;
+        } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
     }

@@ -9,7 +9,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
-/** Wires the region mesh: the link manager, its metrics and its health component ({@code mesh}). */
+/** Wires the region mesh: the link manager, its metrics and its health components ({@code mesh}, {@code meshReadiness}). */
 @Configuration(proxyBeanMethods = false)
 public class MeshConfiguration {
 
@@ -29,5 +29,11 @@ public class MeshConfiguration {
     @Bean
     MeshHealthIndicator meshHealthIndicator(RegionMesh mesh) {
         return new MeshHealthIndicator(mesh);
+    }
+
+    /** In the readiness group; UP unless {@code derper.mesh.readiness-requires-links} asks for links that are down. */
+    @Bean
+    MeshReadinessIndicator meshReadinessHealthIndicator(RegionMesh mesh) {
+        return new MeshReadinessIndicator(mesh);
     }
 }

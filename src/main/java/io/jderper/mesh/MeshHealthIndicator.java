@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * The {@code mesh} health component. A sibling that cannot be reached makes the component {@code DEGRADED}, a status
  * outside the aggregation order: the node still relays for its own clients, so neither the overall status nor the
- * liveness and readiness groups (which list only their probes) may turn DOWN because of it.
+ * liveness and readiness groups (which list only their probes) may turn DOWN because of it. Readiness can be made to
+ * wait for links with {@code derper.mesh.readiness-requires-links}; that is {@link MeshReadinessIndicator}'s job.
  */
 final class MeshHealthIndicator implements HealthIndicator {
     static final String DEGRADED = "DEGRADED";
@@ -40,6 +41,7 @@ final class MeshHealthIndicator implements HealthIndicator {
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("state", s.state().name());
             d.put("url", s.url());
+            // Up since, or down since: retries do not move it.
             d.put("since", s.since().toString());
             if (s.sibling() != null) {
                 d.put("serverKey", s.sibling());
@@ -49,6 +51,9 @@ final class MeshHealthIndicator implements HealthIndicator {
             }
             if (s.lastError() != null) {
                 d.put("lastError", s.lastError());
+                d.put("lastErrorReason", s.lastErrorReason());
+                d.put("lastErrorAt", s.lastErrorAt().toString());
+                d.put("failedAttempts", s.failures());
             }
             siblings.put(s.name(), d);
         }
@@ -58,6 +63,7 @@ final class MeshHealthIndicator implements HealthIndicator {
                 .withDetail("discovery", mesh.mode())
                 .withDetail("linksUp", up)
                 .withDetail("linksDown", down)
+                .withDetail("retryInterval", mesh.retryInterval().toString())
                 .withDetail("siblings", siblings);
         mesh.discoveryStatus().ifPresent(ds -> {
             Map<String, Object> d = new LinkedHashMap<>();

@@ -16,7 +16,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
@@ -32,14 +31,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The outgoing link to one sibling: a DERP client with this server's own key and the mesh key that watches the
  * sibling's connections and carries ForwardPackets to it. Keys the sibling announces are registered with this link as
  * their forwarder; when the link breaks they are all withdrawn (local receivers hear PeerGone) and the link reconnects
- * after a delay. Every state change runs on the link's one event loop; {@link #forward} may run on any thread.
+ * after the retry interval, as often as it takes. Every state change runs on the link's one event loop and is logged:
+ * connecting, up, and each failure with its cause, a failure repeating unchanged at most once per log interval.
+ * {@link #forward} may run on any thread.
  */
 final class MeshLink implements PacketForwarder {
     private static final Logger log = LoggerFactory.getLogger(MeshLink.class);
@@ -63,24 +63,30 @@ final class MeshLink implements PacketForwarder {
     /** The link's channel while it is up, for the forward path. */
     private volatile Channel channel;
     private volatile State state = State.CONNECTING;
+    /** When the link last became up, or stopped being up (or started): not moved by each retry. */
     private volatile Instant since = Instant.now();
+    /** {@link System#nanoTime} at which the link stopped being up (or started), for the longest-down gauge. */
+    private volatile long downSinceNanos = System.nanoTime();
     private volatile NodePublicKey siblingKey;
-    private volatile String lastError;
+    private volatile LinkFailure lastFailure;
+    private volatile Instant lastFailureAt;
+    private volatile int failures;
     private volatile int learnedCount;
     /** The mesh key the current or last attempt presented. */
     private volatile io.jderper.key.MeshKey dialledWith;
 
     // Confined to the loop.
     private final Set<NodePublicKey> learned = new HashSet<>();
+    private final RepeatLimiter failureLog;
     private Session session;
     private ScheduledFuture<?> retry;
-    private int failures;
     private boolean stopped;
 
     MeshLink(SiblingTarget target, LinkEnvironment env, EventLoop loop) {
         this.target = target;
         this.env = env;
         this.loop = loop;
+        this.failureLog = new RepeatLimiter(env.failureLogInterval());
     }
 
     SiblingTarget target() {
@@ -107,7 +113,7 @@ final class MeshLink implements PacketForwarder {
             session = null;
             channel = null;
             withdrawAll();
-            setState(State.STOPPED, null);
+            setState(State.STOPPED);
             if (s != null && s.client != null) {
                 s.client.close().addListener(f -> done.complete(null));
             } else {
@@ -166,33 +172,41 @@ final class MeshLink implements PacketForwarder {
         retry = null;
         Session s = new Session();
         session = s;
-        setState(State.CONNECTING, lastError);
+        if (state != State.RETRY_WAIT) {
+            // The first attempt, or the first after losing the link; retries of a failing link are not news.
+            log.info("mesh {}: connecting to {}", target.name(), target.url());
+        }
+        setState(State.CONNECTING);
         dialAddress().whenComplete((address, error) -> onLoop(() -> {
             if (s != session) {
                 return;
             }
             if (error != null) {
-                s.end("cannot resolve " + target.hostToDial() + ": " + rootMessage(error));
+                s.end(LinkFailure.dns(target.hostToDial(), error));
                 return;
             }
-            io.jderper.key.MeshKey key = env.meshKey().get();
-            dialledWith = key;
-            DerpClientOptions options = DerpClientOptions.defaults()
-                    .withMeshKey(key)
-                    .withDialAddress(address)
-                    .withConnectTimeout(env.connectTimeout());
-            if (target.tls()) {
-                SslContext ssl = target.urlHostIsAddress() ? env.addressTls() : env.hostTls();
-                options = options.withSslContext(ssl);
+            try {
+                io.jderper.key.MeshKey key = env.meshKey().get();
+                dialledWith = key;
+                DerpClientOptions options = DerpClientOptions.defaults()
+                        .withMeshKey(key)
+                        .withDialAddress(address)
+                        .withConnectTimeout(env.connectTimeout());
+                if (target.tls()) {
+                    options = options.withSslContext(env.tls().context(!target.urlHostIsAddress()));
+                }
+                DerpClient.connect(target.url(), env.serverKey(), options, s, loop)
+                        .whenComplete((client, failure) -> onLoop(() -> {
+                            if (failure != null) {
+                                s.end(LinkFailure.of(failure));
+                            } else {
+                                s.connected(client);
+                            }
+                        }));
+            } catch (RuntimeException e) {
+                // Whatever goes wrong, the attempt ends and the next one is scheduled: a link never stalls.
+                s.end(LinkFailure.of(e));
             }
-            DerpClient.connect(target.url(), env.serverKey(), options, s, loop)
-                    .whenComplete((client, failure) -> onLoop(() -> {
-                        if (failure != null) {
-                            s.end(rootMessage(failure));
-                        } else {
-                            s.connected(client);
-                        }
-                    }));
         }));
     }
 
@@ -220,34 +234,46 @@ final class MeshLink implements PacketForwarder {
         private boolean ended;
         private boolean up;
         private boolean sawPresent;
+        private ScheduledFuture<?> snapshotDeadline;
+        /** Set by the guard when it closes the link, so the close is reported with its real cause. */
+        LinkFailure closeCause;
 
         void connected(DerpClient c) {
             client = c;
             if (ended || session != this || stopped || !c.isOpen()) {
                 c.close();
-                end("connection closed during the handshake");
+                end(new LinkFailure(LinkFailure.Reason.CLOSED, "connection closed during the handshake"));
                 return;
             }
             if (c.serverKey().equals(env.serverPublicKey())) {
-                log.info("mesh {}: this is our own server; ignoring the entry", target.name());
+                log.info("mesh {}: this is our own server (same server key); ignoring the entry", target.name());
                 ended = true;
                 siblingKey = c.serverKey();
-                setState(State.SELF, null);
+                lastFailure = null;
+                setState(State.SELF);
                 c.close();
                 return;
             }
             Channel ch = c.channel();
             ch.config().setWriteBufferWaterMark(env.writeBufferWaterMark());
             ch.pipeline().addFirst("mesh.idle", new IdleStateHandler(env.readIdle().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-            ch.pipeline().addLast("mesh.guard", new LinkGuard());
+            ch.pipeline().addLast("mesh.guard", new LinkGuard(this));
             ch.pipeline().addLast("mesh.flush", new FlushConsolidationHandler(256, true));
             up = true;
             siblingKey = c.serverKey();
             env.metrics().connects.increment();
             channel = ch;
             // UP waits for the first PeerPresent: the snapshot always holds our own connection, so it proves that
-            // the sibling accepted WatchConns (and with it our mesh key).
+            // the sibling accepted WatchConns (and with it our mesh key). A sibling that neither answers nor closes
+            // must not hold the link in CONNECTING for ever.
             c.watchConns();
+            snapshotDeadline = loop.schedule(() -> {
+                if (!sawPresent && !ended && session == this) {
+                    end(new LinkFailure(LinkFailure.Reason.NO_SNAPSHOT, "sibling sent no PeerPresent within "
+                            + env.connectTimeout() + " of WatchConns"));
+                    c.close();
+                }
+            }, env.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
 
         @Override
@@ -258,9 +284,7 @@ final class MeshLink implements PacketForwarder {
             if (frame instanceof Frame.PeerPresent p) {
                 if (!sawPresent) {
                     sawPresent = true;
-                    failures = 0;
-                    setState(State.UP, null);
-                    log.info("mesh {}: linked to {}", target.name(), c.serverKey().shortString());
+                    becameUp(c);
                 }
                 if (learned.add(p.peer())) {
                     learnedCount = learned.size();
@@ -275,41 +299,83 @@ final class MeshLink implements PacketForwarder {
                 env.registry().removeForwarder(g.peer(), MeshLink.this);
             } else if (frame instanceof Frame.Restarting r) {
                 log.info("mesh {}: sibling is restarting (reconnect in {} ms)", target.name(), r.reconnectInMillis());
+                closeCause = new LinkFailure(LinkFailure.Reason.LOST, "sibling is restarting");
             }
         }
 
         @Override
         public void onClose(DerpClient c, Throwable cause) {
-            onLoop(() -> end(cause == null ? "connection closed" : rootMessage(cause)));
+            onLoop(() -> end(cause == null ? new LinkFailure(LinkFailure.Reason.CLOSED, "connection closed")
+                    : LinkFailure.of(cause)));
         }
 
-        /** Ends this attempt once: withdraws what it learned and schedules the next attempt. */
-        void end(String why) {
+        /** Ends this attempt once: withdraws what it learned, reports why and schedules the next attempt. */
+        void end(LinkFailure why) {
             if (ended) {
                 return;
             }
             ended = true;
+            if (snapshotDeadline != null) {
+                snapshotDeadline.cancel(false);
+            }
             if (session != this || stopped) {
                 return;
             }
             channel = null;
             withdrawAll();
-            String error = why;
-            if (up && !sawPresent) {
+            LinkFailure failure = closeCause != null ? closeCause : why;
+            if (up && !sawPresent && why.reason() != LinkFailure.Reason.NO_SNAPSHOT) {
                 // A watcher's snapshot always holds the watcher's own connection, so silence means WatchConns was refused.
-                error = "sibling closed the link before sending any PeerPresent; its mesh key probably differs";
-                log.warn("mesh {}: {}", target.name(), error);
-            } else if (up) {
-                log.info("mesh {}: link lost ({}); reconnecting", target.name(), why);
-            } else {
-                env.metrics().connectFailures.increment();
-                log.debug("mesh {}: connect failed: {}", target.name(), why);
+                failure = new LinkFailure(LinkFailure.Reason.MESH_KEY,
+                        "sibling closed the link before sending any PeerPresent; its mesh key probably differs");
+            } else if (sawPresent) {
+                failure = new LinkFailure(closeCause != null ? closeCause.reason() : LinkFailure.Reason.LOST,
+                        "link lost: " + failure.message());
             }
-            failures++;
-            Duration delay = env.retry().delay(failures);
-            setState(State.RETRY_WAIT, error);
-            retry = loop.schedule(MeshLink.this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+            if (!sawPresent) {
+                env.metrics().connectFailures.increment();
+            }
+            env.metrics().failure(failure.reason());
+            failed(failure, sawPresent);
         }
+    }
+
+    private void becameUp(DerpClient c) {
+        int heldBack = failureLog.heldBack();
+        int failed = failures;
+        failures = 0;
+        lastFailure = null;
+        failureLog.reset();
+        since = Instant.now();
+        setState(State.UP);
+        if (failed == 0) {
+            log.info("mesh {}: up, linked to {}", target.name(), c.serverKey().shortString());
+        } else {
+            log.info("mesh {}: up, linked to {} after {} failed attempt{}{}", target.name(), c.serverKey().shortString(),
+                    failed, failed == 1 ? "" : "s", heldBack > 0 ? " (" + heldBack + " not logged)" : "");
+        }
+    }
+
+    /** Records a failed attempt or a lost link, logs it unless it merely repeats, and schedules the next attempt. */
+    private void failed(LinkFailure failure, boolean wasUp) {
+        Instant now = Instant.now();
+        if (wasUp) {
+            since = now;
+            downSinceNanos = System.nanoTime();
+        }
+        failures++;
+        lastFailure = failure;
+        lastFailureAt = now;
+        Duration delay = env.retryInterval();
+        int held = failureLog.admit(failure.message(), System.nanoTime());
+        if (held >= 0) {
+            log.warn("mesh {}: {} [{}]; {} in {}{}", target.name(), wasUp ? "down" : "failing", failure.message(),
+                    wasUp ? "reconnecting" : "retrying", delay,
+                    held > 0 ? " (the same failure " + held + " more time" + (held == 1 ? "" : "s")
+                            + " since last logged)" : "");
+        }
+        setState(State.RETRY_WAIT);
+        retry = loop.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Removes this link as forwarder of every key it learned (MeshConnBroke in the original). */
@@ -330,12 +396,17 @@ final class MeshLink implements PacketForwarder {
      * buffer stays over the bound for the stall limit (the original closes a link whose forward write takes 5 s).
      */
     private final class LinkGuard extends ChannelDuplexHandler {
+        private final Session session;
         private int epoch;
+
+        LinkGuard(Session session) {
+            this.session = session;
+        }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof IdleStateEvent) {
-                log.info("mesh {}: nothing received for {}; closing the link", target.name(), env.readIdle());
+                session.closeCause = new LinkFailure(LinkFailure.Reason.IDLE, "nothing received for " + env.readIdle());
                 ctx.close();
                 return;
             }
@@ -349,7 +420,8 @@ final class MeshLink implements PacketForwarder {
                 ctx.executor().schedule(() -> {
                     if (epoch == e && !ctx.channel().isWritable() && ctx.channel().isActive()) {
                         env.metrics().stalls.increment();
-                        log.warn("mesh {}: forwarding stalled for {}; closing the link", target.name(), env.stallLimit());
+                        session.closeCause = new LinkFailure(LinkFailure.Reason.STALLED,
+                                "forwarding stalled for " + env.stallLimit() + " (sibling not reading)");
                         ctx.close();
                     }
                 }, env.stallLimit().toMillis(), TimeUnit.MILLISECONDS);
@@ -409,13 +481,29 @@ final class MeshLink implements PacketForwarder {
 
     // ---------------------------------------------------------------- status
 
-    record Status(String name, String url, State state, Instant since, String sibling, int peers, String lastError) {
+    /**
+     * @param since          when the link last became up, or stopped being up (not moved by retries)
+     * @param failures       failed attempts since the link was last up
+     * @param lastError      why the last attempt failed or the link went down, while it is not up; else null
+     * @param lastErrorAt    when that happened
+     * @param lastErrorReason the failure's reason tag
+     */
+    record Status(String name, String url, State state, Instant since, String sibling, int peers, int failures,
+                  String lastError, Instant lastErrorAt, String lastErrorReason) {
     }
 
     Status status() {
         NodePublicKey k = siblingKey;
+        LinkFailure f = lastFailure;
         return new Status(target.name(), target.url().toString(), state, since, k == null ? null : k.toString(),
-                learnedCount, lastError);
+                learnedCount, failures, f == null ? null : f.message(), f == null ? null : lastFailureAt,
+                f == null ? null : f.reason().tag);
+    }
+
+    /** Nanoseconds since the link stopped being up (or started), or 0 while it is up or idle as this server itself. */
+    long downForNanos(long nowNanos) {
+        State s = state;
+        return s == State.CONNECTING || s == State.RETRY_WAIT ? Math.max(0, nowNanos - downSinceNanos) : 0;
     }
 
     /** Test hook: the set of keys learned from this link, read on its loop. */
@@ -425,10 +513,8 @@ final class MeshLink implements PacketForwarder {
         return f;
     }
 
-    private void setState(State s, String error) {
+    private void setState(State s) {
         state = s;
-        lastError = error;
-        since = Instant.now();
     }
 
     private void onLoop(Runnable r) {
@@ -439,29 +525,18 @@ final class MeshLink implements PacketForwarder {
         }
     }
 
-    private static String rootMessage(Throwable t) {
-        Throwable c = t;
-        while (c.getCause() != null && c.getCause() != c && (c instanceof java.util.concurrent.CompletionException
-                || c instanceof java.util.concurrent.ExecutionException)) {
-            c = c.getCause();
-        }
-        return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
-    }
-
-    /** Retry delays: the original waits 5 s between attempts; repeated failures stretch that a little, with jitter. */
-    record RetryPolicy(Duration first, Duration max) {
-        Duration delay(int failures) {
-            double base = first.toMillis() * Math.pow(1.25, Math.max(0, failures - 1));
-            long capped = (long) Math.min(base, max.toMillis());
-            return Duration.ofMillis(capped + ThreadLocalRandom.current().nextLong(capped / 10 + 1));
-        }
-    }
-
-    /** What every link of a server shares. */
+    /**
+     * What every link of a server shares.
+     *
+     * @param tls                 TLS client contexts, or null when links are plain HTTP
+     * @param retryInterval       wait after a failed attempt or a lost link ({@code derper.mesh.retry-interval}; the
+     *                            original's 5 s), the same every time: a sibling that comes up is linked within it
+     * @param failureLogInterval  a failure repeating unchanged is logged at most once per this interval
+     */
     record LinkEnvironment(io.jderper.key.NodePrivateKey serverKey, NodePublicKey serverPublicKey,
                            java.util.function.Supplier<io.jderper.key.MeshKey> meshKey,
                            io.jderper.server.ClientRegistry registry, MeshMetrics metrics,
-                           SiblingResolver resolver, SslContext hostTls, SslContext addressTls, RetryPolicy retry,
+                           SiblingResolver resolver, SiblingTls tls, Duration retryInterval, Duration failureLogInterval,
                            Duration connectTimeout, Duration readIdle, Duration stallLimit,
                            WriteBufferWaterMark writeBufferWaterMark) {
     }

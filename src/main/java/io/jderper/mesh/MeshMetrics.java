@@ -5,8 +5,12 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.ToIntFunction;
 
 /**
  * Mesh link metrics (jderper additions; the original has only {@code derp_packets_forwarded_out/in} and
@@ -22,13 +26,29 @@ public final class MeshMetrics implements MeterBinder {
     final LongAdder connectFailures = new LongAdder();
     /** Links closed because their outbound buffer did not drain for the stall limit. */
     final LongAdder stalls = new LongAdder();
+    /** Failed attempts and lost links by reason. */
+    private final Map<LinkFailure.Reason, LongAdder> failures = new EnumMap<>(LinkFailure.Reason.class);
 
-    private volatile IntSupplier linksUp = () -> 0;
-    private volatile IntSupplier linksDown = () -> 0;
+    private volatile ToIntFunction<MeshLink.State> linksIn = s -> 0;
+    private volatile LongSupplier longestDownNanos = () -> 0;
 
-    void linkCounts(IntSupplier up, IntSupplier down) {
-        this.linksUp = up;
-        this.linksDown = down;
+    public MeshMetrics() {
+        for (LinkFailure.Reason r : LinkFailure.Reason.values()) {
+            failures.put(r, new LongAdder());
+        }
+    }
+
+    void linkStates(ToIntFunction<MeshLink.State> count, LongSupplier longestDown) {
+        this.linksIn = count;
+        this.longestDownNanos = longestDown;
+    }
+
+    void failure(LinkFailure.Reason reason) {
+        failures.get(reason).increment();
+    }
+
+    long failures(LinkFailure.Reason reason) {
+        return failures.get(reason).sum();
     }
 
     public long bytesForwardedOut() {
@@ -44,19 +64,28 @@ public final class MeshMetrics implements MeterBinder {
     }
 
     public int linksUp() {
-        return linksUp.getAsInt();
+        return linksIn.applyAsInt(MeshLink.State.UP);
     }
 
+    /** Links not up: connecting, or waiting to retry. */
     public int linksDown() {
-        return linksDown.getAsInt();
+        return linksIn.applyAsInt(MeshLink.State.CONNECTING) + linksIn.applyAsInt(MeshLink.State.RETRY_WAIT);
     }
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder("derp_mesh_links", this, MeshMetrics::linksUp).tag("state", "up")
-                .description("mesh links to siblings by state").register(registry);
-        Gauge.builder("derp_mesh_links", this, MeshMetrics::linksDown).tag("state", "down")
-                .description("mesh links to siblings by state").register(registry);
+        for (MeshLink.State s : new MeshLink.State[]{MeshLink.State.UP, MeshLink.State.CONNECTING, MeshLink.State.RETRY_WAIT}) {
+            Gauge.builder("derp_mesh_links", this, m -> m.linksIn.applyAsInt(s)).tag("state", s.name().toLowerCase(Locale.ROOT))
+                    .description("mesh links to siblings by state (self entries not counted)").register(registry);
+        }
+        Gauge.builder("derp_mesh_link_down_seconds", this, m -> m.longestDownNanos.getAsLong() / 1e9)
+                .description("how long the mesh link that has been down longest has been down; 0 while all are up")
+                .register(registry);
+        for (Map.Entry<LinkFailure.Reason, LongAdder> e : failures.entrySet()) {
+            FunctionCounter.builder("derp_mesh_link_failures", e.getValue(), LongAdder::doubleValue)
+                    .tag("reason", e.getKey().tag)
+                    .description("failed mesh link attempts and lost links by reason").register(registry);
+        }
         FunctionCounter.builder("derp_mesh_bytes_forwarded_out", bytesForwardedOut, LongAdder::doubleValue)
                 .description("packet bytes forwarded to siblings").register(registry);
         FunctionCounter.builder("derp_mesh_forward_dropped", droppedLinkDown, LongAdder::doubleValue).tag("reason", "link_down")

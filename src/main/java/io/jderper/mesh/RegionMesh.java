@@ -9,13 +9,10 @@ import io.jderper.server.DerpServer;
 import io.jderper.server.ShutdownParticipant;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
-import javax.net.ssl.SSLException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,10 +42,8 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
 
     private static final Logger log = LoggerFactory.getLogger(RegionMesh.class);
 
-    /** The original waits 5 s between attempts. */
-    static final Duration RETRY_FIRST = Duration.ofSeconds(5);
-    /** Kept under 10 s so a returning sibling is meshed again within 10 s (conformance C-62). */
-    static final Duration RETRY_MAX = Duration.ofSeconds(8);
+    /** A link failure repeating unchanged is logged at most once per this interval. */
+    static final Duration FAILURE_LOG_INTERVAL = Duration.ofMinutes(1);
     /** The original closes a link whose forward write has not completed in 5 s. */
     static final Duration STALL_LIMIT = Duration.ofSeconds(5);
     /** The original's mesh client gives up on a connection that has received nothing for 120 s (KeepAlive is 60 s). */
@@ -65,8 +60,7 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
     private final SiblingResolver injectedResolver;
     private final IntSupplier ownPort;
     private final List<SiblingTarget.SiblingEntry> entries;
-    private final SslContext hostTls;
-    private final SslContext addressTls;
+    private final SiblingTls tls;
 
     private final Map<String, MeshLink> links = new LinkedHashMap<>();
     private EventLoopGroup group;
@@ -105,15 +99,9 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
         if (properties.discovery().equals("dns") && (properties.dnsRefresh().isNegative() || properties.dnsRefresh().isZero())) {
             throw new IllegalArgumentException("derper.mesh.dns-refresh must be positive, got " + properties.dnsRefresh());
         }
-        if (properties.tls() && enabled()) {
-            hostTls = tlsContext(true);
-            // Siblings named by address (DNS discovery) cannot match a host name: their chain is still verified.
-            addressTls = tlsContext(false);
-        } else {
-            hostTls = null;
-            addressTls = null;
-        }
-        metrics.linkCounts(() -> count(MeshLink.State.UP), () -> count(MeshLink.State.CONNECTING) + count(MeshLink.State.RETRY_WAIT));
+        // Siblings named by address (DNS discovery) cannot match a host name: their chain is still verified.
+        tls = properties.tls() && enabled() ? new SiblingTls(ca) : null;
+        metrics.linkStates(this::count, this::longestDownNanos);
         meshKeys.onRotation(this::meshKeyRotated);
     }
 
@@ -134,8 +122,8 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
         group = ClientEventLoops.newGroup(threads, "derp-mesh");
         resolver = injectedResolver != null ? injectedResolver : new NettySiblingResolver(group.next());
         environment = new MeshLink.LinkEnvironment(server.identity().privateKey(), server.identity().publicKey(),
-                () -> meshKeys.current().orElseThrow(), server.registry(), metrics, resolver, hostTls, addressTls,
-                new MeshLink.RetryPolicy(RETRY_FIRST, RETRY_MAX), CONNECT_TIMEOUT, READ_IDLE, STALL_LIMIT, WATER_MARK);
+                () -> meshKeys.current().orElseThrow(), server.registry(), metrics, resolver, tls,
+                properties.retryInterval(), FAILURE_LOG_INTERVAL, CONNECT_TIMEOUT, READ_IDLE, STALL_LIMIT, WATER_MARK);
 
         for (SiblingTarget.SiblingEntry entry : entries) {
             if (entry.namesSelf(core.hostname(), port)) {
@@ -184,21 +172,6 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
             if (used != null && !used.matchesHex(current.get().toHex())) {
                 link.redial();
             }
-        }
-    }
-
-    private SslContext tlsContext(boolean checkHostName) {
-        SslContextBuilder b = SslContextBuilder.forClient().endpointIdentificationAlgorithm(checkHostName ? "HTTPS" : null);
-        Path ca = caFile();
-        String property = "derper.mesh.tls";
-        try {
-            if (ca != null) {
-                property = "derper.mesh.ca-file (" + ca + ")";
-                b.trustManager(ca.toFile());
-            }
-            return b.build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalStateException(property + ": cannot build the TLS client context: " + e.getMessage(), e);
         }
     }
 
@@ -299,6 +272,23 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
 
     private synchronized Collection<MeshLink> linksSnapshot() {
         return new ArrayList<>(links.values());
+    }
+
+    private long longestDownNanos() {
+        long now = System.nanoTime();
+        long longest = 0;
+        for (MeshLink l : linksSnapshot()) {
+            longest = Math.max(longest, l.downForNanos(now));
+        }
+        return longest;
+    }
+
+    Duration retryInterval() {
+        return properties.retryInterval();
+    }
+
+    MeshProperties.ReadinessRequirement readinessRequirement() {
+        return properties.readinessRequiresLinks();
     }
 
     private int count(MeshLink.State s) {

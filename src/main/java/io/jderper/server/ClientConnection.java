@@ -451,34 +451,53 @@ public final class ClientConnection {
         relay.metrics().peerGoneNotHereFrames.increment();
     }
 
-    /** From any thread: tells this connection that {@code peer} is gone. */
+    /**
+     * From any thread: tells this connection that {@code peer} is gone. Written and flushed at once, on this
+     * connection's loop (directly when already there): a watching sibling must stop forwarding without delay.
+     */
     void queuePeerGone(NodePublicKey peer, PeerGoneReason reason) {
-        loop.execute(() -> {
-            if (closing) {
-                return;
-            }
-            if (receivedFrom != null) {
-                receivedFrom.remove(peer);
-                if (lastSourceValid && lastSource.equals(peer)) {
-                    lastSourceValid = false;
-                }
-            }
-            ctx.writeAndFlush(FrameWriter.peerGone(ctx.alloc(), peer, reason),
-                    ctx.voidPromise());
-            if (reason == PeerGoneReason.DISCONNECTED) {
-                relay.metrics().peerGoneDisconnectedFrames.increment();
-            }
-        });
+        if (loop.inEventLoop()) {
+            writePeerGone(peer, reason);
+        } else {
+            loop.execute(() -> writePeerGone(peer, reason));
+        }
     }
 
-    /** From any thread: a watcher learns that {@code peer} connected here. */
-    void queuePeerPresent(NodePublicKey peer, InetSocketAddress address, int flags) {
-        loop.execute(() -> {
-            if (!closing) {
-                ctx.writeAndFlush(FrameWriter.peerPresent(ctx.alloc(), peer,
-                        ip16(address), address == null ? 0 : address.getPort(), flags), ctx.voidPromise());
+    private void writePeerGone(NodePublicKey peer, PeerGoneReason reason) {
+        if (closing) {
+            return;
+        }
+        if (receivedFrom != null) {
+            receivedFrom.remove(peer);
+            if (lastSourceValid && lastSource.equals(peer)) {
+                lastSourceValid = false;
             }
-        });
+        }
+        ctx.writeAndFlush(FrameWriter.peerGone(ctx.alloc(), peer, reason),
+                ctx.voidPromise());
+        if (reason == PeerGoneReason.DISCONNECTED) {
+            relay.metrics().peerGoneDisconnectedFrames.increment();
+        }
+    }
+
+    /**
+     * From any thread: a watcher learns that {@code peer} connected here. Written and flushed at once, on this
+     * connection's loop (directly when already there, not after the current task), never batched: the sibling can
+     * forward to the new client only from the moment this frame arrives.
+     */
+    void queuePeerPresent(NodePublicKey peer, InetSocketAddress address, int flags) {
+        if (loop.inEventLoop()) {
+            writePeerPresent(peer, address, flags);
+        } else {
+            loop.execute(() -> writePeerPresent(peer, address, flags));
+        }
+    }
+
+    private void writePeerPresent(NodePublicKey peer, InetSocketAddress address, int flags) {
+        if (!closing) {
+            ctx.writeAndFlush(FrameWriter.peerPresent(ctx.alloc(), peer,
+                    ip16(address), address == null ? 0 : address.getPort(), flags), ctx.voidPromise());
+        }
     }
 
     /** Graceful shutdown: tell the client when to come back. */

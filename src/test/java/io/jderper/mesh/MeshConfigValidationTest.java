@@ -23,7 +23,8 @@ class MeshConfigValidationTest {
     }
 
     static MeshProperties props(List<String> with, String discovery, String dnsName, Duration refresh, int dialPort, Path ca) {
-        return new MeshProperties("", null, with, discovery, dnsName, refresh, "", dialPort, true, ca);
+        return new MeshProperties("", null, with, discovery, dnsName, refresh, "", dialPort, true, ca,
+                java.time.Duration.ofSeconds(5), MeshProperties.ReadinessRequirement.OFF);
     }
 
     @Test

@@ -49,8 +49,11 @@ class MeshHealthTest {
         assertThat(mesh.path("details").path("linksDown").asInt()).isEqualTo(2);
         assertThat(mesh.path("details").path("siblings").path("127.0.0.6:" + siblingPort).path("state").asString())
                 .isEqualTo("RETRY_WAIT");
-        assertThat(mesh.path("details").path("siblings").path("127.0.0.6:" + siblingPort).path("lastError").asString())
-                .isNotEmpty();
+        JsonNode sibling = mesh.path("details").path("siblings").path("127.0.0.6:" + siblingPort);
+        assertThat(sibling.path("lastError").asString()).contains("connection refused");
+        assertThat(sibling.path("lastErrorReason").asString()).isEqualTo("refused");
+        assertThat(sibling.path("lastErrorAt").asString()).isNotEmpty();
+        assertThat(sibling.path("since").asString()).isNotEmpty();
 
         for (String probe : List.of("/actuator/health/liveness", "/actuator/health/readiness")) {
             HttpResponse<String> r = node.management(probe);
@@ -58,11 +61,16 @@ class MeshHealthTest {
             JsonNode p = new ObjectMapper().readTree(r.body());
             assertThat(p.path("status").asString()).as(probe).isEqualTo("UP");
             assertThat(p.path("components").has("mesh")).as(probe).isFalse();
+            if (probe.endsWith("readiness")) {
+                // derper.mesh.readiness-requires-links is off by default: the readiness component stays UP.
+                assertThat(p.path("components").path("meshReadiness").path("status").asString()).isEqualTo("UP");
+            }
         }
 
         String prometheus = node.management("/actuator/prometheus").body();
-        assertThat(prometheus).contains("derp_mesh_links{state=\"down\"} 2.0", "derp_mesh_links{state=\"up\"} 0.0",
-                "derp_mesh_link_connect_failures_total", "derp_mesh_forward_dropped_total{reason=\"backpressure\"} 0.0");
+        assertThat(prometheus).contains("derp_mesh_links{state=\"retry_wait\"} 2.0", "derp_mesh_links{state=\"up\"} 0.0",
+                "derp_mesh_link_connect_failures_total", "derp_mesh_link_failures_total{reason=\"refused\"}",
+                "derp_mesh_link_down_seconds", "derp_mesh_forward_dropped_total{reason=\"backpressure\"} 0.0");
     }
 
     @Test
