@@ -19,17 +19,26 @@ import java.time.Duration;
  * @param acme    ACME settings for letsencrypt/gcp
  * @param reloadInterval how often manual-mode certificate files are checked for changes (not in the original,
  *                       which needs a restart); 0 disables
+ * @param provider       the TLS implementation: {@code auto} (OpenSSL when its native library loads, else the JDK's),
+ *                       {@code openssl} (fail at startup without it) or {@code jdk}
  */
 @ConfigurationProperties("derper.tls")
 public record TlsProperties(
         @DefaultValue("letsencrypt") String mode,
         Path certDir,
         @DefaultValue Acme acme,
-        @DefaultValue("5s") Duration reloadInterval) {
+        @DefaultValue("5s") Duration reloadInterval,
+        @DefaultValue("auto") String provider) {
 
     public TlsProperties {
         if (!mode.equals("manual") && !mode.equals("letsencrypt") && !mode.equals("gcp")) {
             throw new IllegalArgumentException("derper.tls.mode must be manual, letsencrypt or gcp; got '" + mode + "'");
+        }
+        if (provider == null) {
+            provider = "auto";
+        }
+        if (!provider.equals("auto") && !provider.equals("openssl") && !provider.equals("jdk")) {
+            throw new IllegalArgumentException("derper.tls.provider must be auto, openssl or jdk; got '" + provider + "'");
         }
         if (reloadInterval != null && reloadInterval.isNegative()) {
             throw new IllegalArgumentException("derper.tls.reload-interval must not be negative");

@@ -23,10 +23,13 @@ import java.util.Locale;
  * @param idleWarmup          idle mode: connections opened and closed before measuring (JIT, pools)
  * @param progress            interval of the progress line on stderr; zero disables it
  * @param allowRemote         permits a non-loopback target (off: the tool refuses to load anything but this host)
+ * @param storm               packet mode: clients that connect all at once when the measured window opens (a
+ *                            reconnect storm next to the relaying pairs); 0 = none
+ * @param stormSameKey        the storm's clients all use one key (one client reconnecting over and over)
  */
 record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Duration duration, Duration warmup,
                    int threads, long serverPid, int connectConcurrency, int idleWarmup, Duration progress,
-                   boolean allowRemote) {
+                   boolean allowRemote, int storm, boolean stormSameKey) {
 
     static final int MIN_SIZE = PacketStamp.LENGTH;
     static final int MAX_SIZE = 64 << 10;
@@ -44,8 +47,12 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
               --duration D                measured window, e.g. 10s (default 10s, at most 1h)
               --warmup D                  unmeasured traffic before the window (default 2s)
               --idle N                    idle mode: open N connections and hold them for --duration
-              --connect-concurrency N     idle mode: handshakes in flight (default 64)
+              --connect-concurrency N     idle and storm: handshakes in flight (default 64)
               --idle-warmup N             idle mode: open and close N connections first (default 0)
+              --storm N                   packet mode: N more clients connect at once as the window opens
+                                          (a reconnect storm); reports its duration, the server's CPU and
+                                          the pairs' latency and loss while it lasts
+              --storm-same-key            the storm's clients all share one key
               --threads N                 client event loop threads (default 2)
               --server-pid PID            report the server's CPU seconds and RSS from /proc
               --progress D                progress line interval on stderr, 0 = off (default 1s)
@@ -76,6 +83,8 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
         int idleWarmup = 0;
         Duration progress = Duration.ofSeconds(1);
         boolean allowRemote = false;
+        int storm = 0;
+        boolean stormSameKey = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("--")) {
@@ -90,6 +99,10 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
             }
             if (name.equals("allow-remote")) {
                 allowRemote = value == null || Boolean.parseBoolean(value);
+                continue;
+            }
+            if (name.equals("storm-same-key")) {
+                stormSameKey = value == null || Boolean.parseBoolean(value);
                 continue;
             }
             if (name.equals("help")) {
@@ -114,6 +127,7 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
                 case "connect-concurrency" -> concurrency = intIn(name, value, 1, 4096);
                 case "idle-warmup" -> idleWarmup = intIn(name, value, 0, MAX_IDLE);
                 case "progress" -> progress = durationIn(name, value, Duration.ZERO);
+                case "storm" -> storm = intIn(name, value, 0, MAX_IDLE);
                 default -> throw new IllegalArgumentException("unknown option --" + name);
             }
         }
@@ -127,8 +141,11 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
         if (!allowRemote && !isLoopback(url.getHost())) {
             throw new IllegalArgumentException("--url " + url.getHost() + " is not a loopback address (add --allow-remote)");
         }
+        if (storm > 0 && idle > 0) {
+            throw new IllegalArgumentException("--storm runs next to packet pairs; it cannot be combined with --idle");
+        }
         return new LoadOptions(url, pairs, idle, size, rate, duration, warmup, threads, pid, concurrency, idleWarmup,
-                progress, allowRemote);
+                progress, allowRemote, storm, stormSameKey);
     }
 
     static boolean isLoopback(String host) {

@@ -45,6 +45,15 @@ final class PacketLoad {
 
     /** Set once before traffic starts; read by every sender and receiver. */
     private volatile Window window;
+    /** The reconnect storm's span, for the pairs' latency while it lasts: start 0 = not begun, end 0 = still on. */
+    private volatile long stormStart;
+    private volatile long stormEnd;
+
+    private boolean inStorm(long t) {
+        long start = stormStart;
+        long end = stormEnd;
+        return start != 0 && t - start >= 0 && (end == 0 || t - end < 0);
+    }
 
     record Window(long start, long end) {
         boolean contains(long t) {
@@ -127,6 +136,10 @@ final class PacketLoad {
         sleepUntil(w.start(), () -> progress.maybePrint(senders, receivers, "warmup"));
         ServerWatch.Span cpu = server.startSpan();
         ProcStats.Sample selfStart = ProcStats.self();
+        Storm storm = o.storm() > 0 ? new Storm(server) : null;
+        if (storm != null) {
+            storm.start();
+        }
         sleepUntil(w.end(), () -> progress.maybePrint(senders, receivers, "load"));
         // In-flight packets: wait until everything sent in the window arrived, or nothing has arrived for a while.
         Thread.sleep(20);
@@ -174,7 +187,95 @@ final class PacketLoad {
             json.put("loader_cpu_s", selfEnd.cpuSeconds() - selfStart.cpuSeconds());
         }
         cpu.report(json, received, "packet");
+        if (storm != null) {
+            storm.report(json, senders, receivers);
+        }
         return json;
+    }
+
+    /**
+     * The reconnect storm: {@code --storm} clients connect as fast as {@code --connect-concurrency} allows, from a
+     * thread of its own (connecting blocks while the in-flight limit is reached), and stay connected to the end.
+     */
+    private final class Storm {
+        private final ServerWatch server;
+        private final List<NodePrivateKey> keys = new ArrayList<>();
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
+        private ServerWatch.Span cpu;
+        private volatile int failed;
+
+        Storm(ServerWatch server) {
+            this.server = server;
+            // Keys first: the storm measures the server, not the tool's key generation.
+            NodePrivateKey shared = NodePrivateKey.generate();
+            for (int i = 0; i < o.storm(); i++) {
+                keys.add(o.stormSameKey() ? shared : NodePrivateKey.generate());
+            }
+        }
+
+        void start() {
+            Thread t = new Thread(this::connectAll, "load-storm");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private void connectAll() {
+            try {
+                List<EventLoop> loops = clients.loops();
+                FrameListener quiet = (c, f) -> {
+                };
+                cpu = server.startSpan();
+                stormStart = System.nanoTime();
+                List<CompletableFuture<DerpClient>> futures = new ArrayList<>(keys.size());
+                for (int i = 0; i < keys.size(); i++) {
+                    futures.add(clients.connect(keys.get(i), quiet, loops.get(i % loops.size())));
+                }
+                failed = clients.awaitAll(futures, Duration.ofSeconds(120));
+                stormEnd = System.nanoTime();
+                cpu.end();
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        }
+
+        void report(JsonLine json, List<Sender> senders, List<Receiver> receivers) throws Exception {
+            json.put("storm_clients", keys.size()).put("storm_same_key", o.stormSameKey());
+            try {
+                done.get(150, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                json.put("storm_error", "storm still connecting at the end of the run");
+                return;
+            }
+            long sent = 0;
+            long received = 0;
+            for (Sender s : senders) {
+                sent += s.inStorm;
+            }
+            LatencyHistogram latency = new LatencyHistogram();
+            for (Receiver r : receivers) {
+                received += r.inStorm;
+                latency.add(r.client.channel().eventLoop().submit(r::stormSnapshot).get(10, TimeUnit.SECONDS));
+            }
+            double connectS = seconds(stormEnd - stormStart);
+            json.put("storm_ok", keys.size() - failed).put("storm_failed", failed)
+                    .put("storm_connect_s", connectS)
+                    .put("storm_conns_per_s", (keys.size() - failed) / connectS)
+                    .put("storm_pairs_sent", sent).put("storm_pairs_lost", Math.max(0, sent - received))
+                    .put("storm_pairs_latency_p50_ms", latency.percentile(0.50) / 1e6)
+                    .put("storm_pairs_latency_p99_ms", latency.percentile(0.99) / 1e6)
+                    .put("storm_pairs_latency_max_ms", latency.max() / 1e6);
+            if (server.enabled() && !Double.isNaN(cpu.cpuSeconds())) {
+                double stormCpu = cpu.cpuSeconds();
+                json.put("storm_server_cpu_s", stormCpu)
+                        .put("storm_server_cpu_cores", stormCpu / connectS);
+                int ok = keys.size() - failed;
+                if (ok > 0) {
+                    // Includes the relaying pairs' share during the storm; subtract it with the packet figure.
+                    json.put("storm_server_cpu_us_per_conn", stormCpu * 1e6 / ok);
+                }
+            }
+        }
     }
 
     private static void sleepUntil(long deadline, Runnable tick) throws InterruptedException {
@@ -218,8 +319,10 @@ final class PacketLoad {
         private final PacketLoad load;
         private final LatencyHistogram histogram = new LatencyHistogram();
         DerpClient client;
+        private final LatencyHistogram stormHistogram = new LatencyHistogram();
         volatile long total;
         volatile long inWindow;
+        volatile long inStorm;
         volatile long foreign;
 
         Receiver(PacketLoad load) {
@@ -244,6 +347,17 @@ final class PacketLoad {
                 inWindow++;
                 histogram.record(now - stamp);
             }
+            if (load.inStorm(stamp)) {
+                inStorm++;
+                stormHistogram.record(now - stamp);
+            }
+        }
+
+        /** Runs on the receiver's event loop. */
+        LatencyHistogram stormSnapshot() {
+            LatencyHistogram h = new LatencyHistogram();
+            h.add(stormHistogram);
+            return h;
         }
 
         /** Runs on the receiver's event loop. */
@@ -267,6 +381,7 @@ final class PacketLoad {
         long seq;
         volatile long total;
         volatile long inWindow;
+        volatile long inStorm;
         volatile long notOffered;
         volatile boolean stopped;
         private long stopAt;
@@ -298,6 +413,9 @@ final class PacketLoad {
             total += n;
             if (Window.contains(load.window, now)) {
                 inWindow += n;
+            }
+            if (load.inStorm(now)) {
+                inStorm += n;
             }
         }
 

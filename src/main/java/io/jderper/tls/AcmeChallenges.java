@@ -59,6 +59,11 @@ public final class AcmeChallenges {
         tlsAlpnCertificates.remove(HostNames.normaliseDns(sni));
     }
 
+    /** Whether any TLS-ALPN-01 validation is expected now (cheap: asked once per accepted TLS connection). */
+    boolean tlsAlpnPending() {
+        return !tlsAlpnCertificates.isEmpty();
+    }
+
     /** The pending TLS-ALPN-01 certificate for an SNI, or null. */
     CertifiedKey tlsAlpnCertificate(String sni) {
         return sni == null || tlsAlpnCertificates.isEmpty() ? null : tlsAlpnCertificates.get(HostNames.normaliseDns(sni));

@@ -52,7 +52,19 @@ final class DerpKeyManager extends X509ExtendedKeyManager {
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
         return choose(keyType, engine == null ? null : engine.getHandshakeSession(), addresses.localAddress(engine),
-                engine == null ? null : engine.getHandshakeApplicationProtocol());
+                applicationProtocol(engine));
+    }
+
+    /** JSSE has chosen ALPN by now; OpenSSL has not, and the ClientHello sniffer left a mark for validations. */
+    private String applicationProtocol(SSLEngine engine) {
+        if (engine == null) {
+            return null;
+        }
+        String selected = engine.getHandshakeApplicationProtocol();
+        if (selected != null && !selected.isEmpty()) {
+            return selected;
+        }
+        return addresses.acmeValidation(engine) ? AcmeChallenges.ACME_TLS_ALPN : selected;
     }
 
     @Override

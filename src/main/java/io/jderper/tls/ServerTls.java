@@ -4,8 +4,10 @@ import io.jderper.config.DerperProperties;
 import io.jderper.config.HttpPortProperties;
 import io.jderper.config.TlsProperties;
 import io.jderper.key.NodePublicKey;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -23,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
 /**
@@ -30,7 +33,7 @@ import java.util.function.Predicate;
  * configured mode (manual files, or ACME), always followed by the DERP meta certificate. As a lifecycle bean it
  * runs the background work of the mode: the manual-mode file watch, or ACME ordering and renewal.
  */
-public final class ServerTls implements SmartLifecycle {
+public final class ServerTls implements SmartLifecycle, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
 
     static final URI LETSENCRYPT_DIRECTORY = URI.create("https://acme-v02.api.letsencrypt.org/directory");
@@ -41,6 +44,7 @@ public final class ServerTls implements SmartLifecycle {
     private final String mode;
     private final MetaCertificate metaCertificate;
     private final EngineAddresses engineAddresses = new EngineAddresses();
+    private final TlsProvider provider;
     private final SslContext sslContext;
     private final AcmeChallenges challenges;
     private final ManualCertificates manual;
@@ -48,9 +52,11 @@ public final class ServerTls implements SmartLifecycle {
     private final Duration reloadInterval;
     private final ScheduledExecutorService worker;
     private volatile boolean running;
+    private final AtomicBoolean released = new AtomicBoolean();
 
     private ServerTls(String mode, MetaCertificate meta, ManualCertificates manual, AcmeCertificates acme,
-                      AcmeChallenges challenges, Duration reloadInterval, ScheduledExecutorService worker) {
+                      AcmeChallenges challenges, Duration reloadInterval, ScheduledExecutorService worker,
+                      TlsProvider provider) {
         this.mode = mode;
         this.metaCertificate = meta;
         this.manual = manual;
@@ -59,7 +65,11 @@ public final class ServerTls implements SmartLifecycle {
         this.reloadInterval = reloadInterval;
         this.worker = worker;
         CertificateSelector selector = manual != null ? manual : acme;
-        this.sslContext = TlsParameters.serverContext(new DerpKeyManager(selector, meta, engineAddresses), challenges);
+        this.provider = provider;
+        DerpKeyManager keyManager = new DerpKeyManager(selector, meta, engineAddresses);
+        this.sslContext = provider == TlsProvider.OPENSSL
+                ? TlsParameters.openSslServerContext(keyManager, acme != null)
+                : TlsParameters.serverContext(keyManager, challenges);
     }
 
     /**
@@ -79,11 +89,12 @@ public final class ServerTls implements SmartLifecycle {
         if (a.ipCerts() && !tls.mode().equals("letsencrypt")) {
             throw new IllegalStateException("derper.tls.acme.ip-certs requires derper.tls.mode=letsencrypt");
         }
+        TlsProvider provider = TlsProvider.choose(tls.provider());
         MetaCertificate meta = MetaCertificate.create(serverKey);
         Duration reload = tls.reloadInterval() == null ? Duration.ZERO : tls.reloadInterval();
         if (tls.mode().equals("manual")) {
             ManualCertificates manual = ManualCertificates.open(certDir, hostname);
-            return new ServerTls("manual", meta, manual, null, AcmeChallenges.inactive(), reload, newWorker());
+            return new ServerTls("manual", meta, manual, null, AcmeChallenges.inactive(), reload, newWorker(), provider);
         }
         boolean ipHostname = HostNames.ipLiteral(hostname).isPresent();
         boolean gcp = tls.mode().equals("gcp");
@@ -141,7 +152,7 @@ public final class ServerTls implements SmartLifecycle {
         AcmeClient client = new AcmeClient(directory, accountKey, email, eab, trust, challenges, ACME_TIMEOUT, http.enabled());
         AcmeCertificates acme = new AcmeCertificates(hostname, a.ipCerts(), policy, certDir, client, challenges, worker,
                 Clock.systemUTC());
-        return new ServerTls(tls.mode(), meta, null, acme, challenges, reload, worker);
+        return new ServerTls(tls.mode(), meta, null, acme, challenges, reload, worker, provider);
     }
 
     /** SNI (and port-80 Host) names certificates may be ordered for: the host name; derp*.tailscale.com for the prod name. */
@@ -205,11 +216,37 @@ public final class ServerTls implements SmartLifecycle {
         return server
                 .secure(spec -> spec.sslContext(sslContext).handshakeTimeout(TlsParameters.HANDSHAKE_TIMEOUT))
                 .doOnChannelInit((observer, channel, remote) -> {
-                    SslHandler ssl = channel.pipeline().get(SslHandler.class);
-                    if (ssl != null && channel.localAddress() instanceof InetSocketAddress local) {
+                    ChannelHandlerContext tls = channel.pipeline().context(SslHandler.class);
+                    if (tls == null) {
+                        return;
+                    }
+                    SslHandler ssl = (SslHandler) tls.handler();
+                    if (channel.localAddress() instanceof InetSocketAddress local) {
                         engineAddresses.register(ssl.engine(), local.getAddress());
                     }
+                    // JSSE learns the ALPN offer before it asks for a certificate; OpenSSL does not.
+                    if (provider == TlsProvider.OPENSSL && challenges.tlsAlpnPending()) {
+                        channel.pipeline().addBefore(tls.name(), "derper.acmeValidationSniffer",
+                                new AcmeValidationSniffer(challenges, engineAddresses));
+                    }
                 });
+    }
+
+    /** The TLS implementation in use (derper.tls.provider, resolved). */
+    TlsProvider provider() {
+        return provider;
+    }
+
+    /**
+     * Releases the OpenSSL context's native memory once nothing can start a handshake any more (the bean's
+     * destroy step, after the listeners have stopped). Connections still open keep it alive until they close.
+     */
+    @Override
+    public void close() {
+        stop();
+        if (released.compareAndSet(false, true)) {
+            ReferenceCountUtil.release(sslContext);
+        }
     }
 
     public MetaCertificate metaCertificate() {

@@ -8,11 +8,20 @@ import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
 import org.springframework.context.SmartLifecycle;
 
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.SimpleKeyManagerFactory;
+
 import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.ManagerFactoryParameters;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 
@@ -26,6 +35,12 @@ import java.util.List;
  * <li>ALPN: DERP clients send none, so HTTP/1.1 without ALPN is the case that matters. {@code http/1.1} is chosen
  * when offered; any other offer (say {@code h2} alone) gets no ALPN answer rather than a fatal alert, and the
  * connection speaks HTTP/1.1. {@code h2} is never advertised: a DERP upgrade cannot run over HTTP/2.</li>
+ * <li>OpenSSL provider ({@link TlsProvider}): the same key manager, through a caching {@link KeyManagerFactory}
+ * (the native chain and key are built once per served certificate, not per handshake). BoringSSL sends the
+ * Ed25519 meta certificate after the leaf unchecked, as JSSE does. ALPN is a fixed list, chosen in the server's
+ * order and unanswered when nothing matches: {@code http/1.1}, and {@code acme-tls/1} in the ACME modes.
+ * Netty's reference-counted OpenSSL context ({@code OPENSSL_REFCNT}): engines are released by their SslHandler
+ * when the connection closes and the context by {@link ServerTls#close()}, so no finaliser holds native memory.</li>
  * </ul>
  */
 public final class TlsParameters {
@@ -73,6 +88,40 @@ public final class TlsParameters {
                 engine.setHandshakeApplicationProtocolSelector((e, offered) -> selectApplicationProtocol(e, offered, challenges));
             }
         };
+    }
+
+    /**
+     * @param acme whether ACME TLS-ALPN-01 validations may arrive (then {@code acme-tls/1} is a known protocol; the
+     *             certificate for it is chosen through the mark {@link AcmeValidationSniffer} leaves)
+     */
+    static SslContext openSslServerContext(X509ExtendedKeyManager keyManager, boolean acme) {
+        KeyManagerFactory factory = new OpenSslCachingX509KeyManagerFactory(new SimpleKeyManagerFactory() {
+            @Override
+            protected void engineInit(KeyStore keyStore, char[] password) {
+            }
+
+            @Override
+            protected void engineInit(ManagerFactoryParameters params) {
+            }
+
+            @Override
+            protected KeyManager[] engineGetKeyManagers() {
+                return new KeyManager[] {keyManager};
+            }
+        });
+        String[] alpn = acme ? new String[] {HTTP_1_1, AcmeChallenges.ACME_TLS_ALPN} : new String[] {HTTP_1_1};
+        try {
+            return SslContextBuilder.forServer(factory)
+                    .sslProvider(SslProvider.OPENSSL_REFCNT)
+                    .protocols(PROTOCOLS.clone())
+                    .clientAuth(ClientAuth.NONE)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn))
+                    .build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot initialise the OpenSSL TLS provider (derper.tls.provider)", e);
+        }
     }
 
     static String selectApplicationProtocol(SSLEngine engine, List<String> offered, AcmeChallenges challenges) {

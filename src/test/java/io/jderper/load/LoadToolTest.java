@@ -87,6 +87,33 @@ class LoadToolTest extends DerpServerTestBase {
     }
 
     @Test
+    void stormConnectsEveryClientNextToThePairsAndReportsTheirLatencyMeanwhile() {
+        Run r = load("--pairs", "2", "--rate", "200", "--duration", "1s", "--warmup", "100ms", "--storm", "30",
+                "--connect-concurrency", "8", "--progress", "0", "--server-pid", Long.toString(PID));
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        JsonNode j = r.json();
+        assertThat(j.get("storm_clients").asInt()).isEqualTo(30);
+        assertThat(j.get("storm_ok").asInt()).isEqualTo(30);
+        assertThat(j.get("storm_failed").asInt()).isZero();
+        assertThat(j.get("storm_connect_s").asDouble()).isPositive();
+        assertThat(j.get("storm_pairs_sent").asLong()).isLessThanOrEqualTo(j.get("sent").asLong());
+        assertThat(j.get("storm_pairs_lost").asLong()).isNotNegative();
+        assertThat(j.get("storm_pairs_latency_p99_ms").asDouble())
+                .isGreaterThanOrEqualTo(j.get("storm_pairs_latency_p50_ms").asDouble());
+        assertThat(j.get("storm_server_cpu_s").asDouble()).isNotNegative();
+        assertThat(j.has("storm_server_cpu_us_per_conn")).isTrue();
+    }
+
+    @Test
+    void stormWithOneKeyReconnectsTheSameClient() {
+        Run r = load("--pairs", "1", "--rate", "100", "--duration", "500ms", "--warmup", "0s", "--storm", "10",
+                "--storm-same-key", "--connect-concurrency", "4", "--progress", "0");
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        assertThat(r.json().get("storm_same_key").asBoolean()).isTrue();
+        assertThat(r.json().get("storm_ok").asInt()).isEqualTo(10);
+    }
+
+    @Test
     void refusesBadOptionsAndNonLoopbackTargets() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
@@ -94,6 +121,7 @@ class LoadToolTest extends DerpServerTestBase {
         assertThat(LoadTool.run(new String[]{"--size", "3"}, o, e)).isEqualTo(2);
         assertThat(LoadTool.run(new String[]{"--duration", "2h"}, o, e)).isEqualTo(2);
         assertThat(LoadTool.run(new String[]{"--bogus", "1"}, o, e)).isEqualTo(2);
+        assertThat(LoadTool.run(new String[]{"--idle", "5", "--storm", "5"}, o, e)).isEqualTo(2);
         assertThat(LoadTool.run(new String[]{"--url", "http://192.0.2.1/derp"}, o, e)).isEqualTo(2);
         assertThat(LoadTool.run(new String[]{"--url", "ftp://127.0.0.1/derp"}, o, e)).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("not a loopback address").contains("usage: jderper load");

@@ -5,6 +5,9 @@ import io.jderper.config.HttpPortProperties;
 import io.jderper.config.TlsProperties;
 import io.jderper.key.NodePublicKey;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
@@ -35,7 +38,13 @@ import static org.awaitility.Awaitility.await;
  * HTTP-01 against our port-80 listener; host names over TLS-ALPN-01 against our TLS listener (their HTTP-01
  * cannot pass here: pebble sends {@code Host: name:port} and the original's host policy, kept, refuses a port).
  */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"openssl", "jdk"})
 class AcmePebbleTest {
+    /** The TLS provider: TLS-ALPN-01 validation must pass on both (OpenSSL needs the ClientHello sniffer). */
+    @Parameter
+    String provider;
+
     @TempDir
     Path tmp;
 
@@ -59,7 +68,7 @@ class AcmePebbleTest {
             server = null;
         }
         if (tls != null) {
-            tls.stop();
+            tls.close();
             tls = null;
         }
         if (port80 != null) {
@@ -79,7 +88,7 @@ class AcmePebbleTest {
         }
         var core = new DerperProperties(false, "127.0.0.1:443", hostname, null, "");
         var props = new TlsProperties("letsencrypt", certDir, new TlsProperties.Acme("ops@derp.test", "", "", ipCerts,
-                pebble.directory(), pebble.apiCaPem), Duration.ZERO);
+                pebble.directory(), pebble.apiCaPem), Duration.ZERO, provider);
         tls = ServerTls.create(core, props, new HttpPortProperties(httpPort), serverKey);
         if (httpPort >= 0) {
             port80 = new HttpRedirectServer(new InetSocketAddress("127.0.0.1", httpPort), tls.acmeChallenges(), null);

@@ -24,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The whole server in manual TLS mode with an IP host name (C-14 setup): DERP over TLS with the Java client
  * (C-12: no ALPN), the meta certificate carrying the server's own key (C-11), and the port-80 listener (C-85).
+ * With the default provider, OpenSSL; {@link DerpOverJdkTlsTest} repeats it on the JDK provider.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = io.jderper.JderperApplication.class,
         properties = {
@@ -58,6 +59,17 @@ class DerpOverTlsTest {
     ServerIdentity identity;
     @Autowired
     HttpRedirectServer port80;
+    @Autowired
+    ServerTls serverTls;
+
+    TlsProvider expectedProvider() {
+        return TlsProvider.OPENSSL;
+    }
+
+    @Test
+    void theConfiguredProviderServes() {
+        assertThat(serverTls.provider()).isEqualTo(expectedProvider());
+    }
 
     private int port() {
         return Integer.parseInt(environment.getProperty("local.server.port"));

@@ -20,8 +20,21 @@ class ServerTlsValidationTest {
     private ServerTls create(String hostname, String mode, String email, String kid, String key, boolean ipCerts) {
         var core = new DerperProperties(false, "127.0.0.1:443", hostname, null, "");
         var tls = new TlsProperties(mode, tmp, new TlsProperties.Acme(email, kid, key, ipCerts,
-                URI.create("https://127.0.0.1:1/dir"), null), Duration.ZERO);
-        return ServerTls.create(core, tls, new io.jderper.config.HttpPortProperties(80), TlsTestSupport.randomServerKey());
+                URI.create("https://127.0.0.1:1/dir"), null), Duration.ZERO, "auto");
+        return opened(ServerTls.create(core, tls, new io.jderper.config.HttpPortProperties(80), TlsTestSupport.randomServerKey()));
+    }
+
+    /** Each created ServerTls holds a TLS context; closing it keeps the leak detector quiet. */
+    private final java.util.List<ServerTls> created = new java.util.ArrayList<>();
+
+    private ServerTls opened(ServerTls tls) {
+        created.add(tls);
+        return tls;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closeAll() {
+        created.forEach(ServerTls::close);
     }
 
     @Test
@@ -67,11 +80,11 @@ class ServerTlsValidationTest {
     void emptyDirectorySettingsMeanTheDefaults() {
         var core = new DerperProperties(false, "127.0.0.1:443", "derp.test", null, "");
         var tls = new TlsProperties("letsencrypt", tmp, new TlsProperties.Acme("", "", "", false, URI.create(""), Path.of("")),
-                Duration.ZERO);
-        assertThat(ServerTls.create(core, tls, new io.jderper.config.HttpPortProperties(80), TlsTestSupport.randomServerKey())
+                Duration.ZERO, "auto");
+        assertThat(opened(ServerTls.create(core, tls, new io.jderper.config.HttpPortProperties(80), TlsTestSupport.randomServerKey()))
                 .mode()).isEqualTo("letsencrypt");
         var badCa = new TlsProperties("letsencrypt", tmp, new TlsProperties.Acme("", "", "", false, null,
-                tmp.resolve("missing.pem")), Duration.ZERO);
+                tmp.resolve("missing.pem")), Duration.ZERO, "auto");
         assertThatThrownBy(() -> ServerTls.create(core, badCa, new io.jderper.config.HttpPortProperties(80),
                 TlsTestSupport.randomServerKey())).hasMessageContaining("derper.tls.acme.directory-ca");
     }
@@ -83,8 +96,17 @@ class ServerTlsValidationTest {
     }
 
     @Test
+    void unknownProviderIsRefusedNamingTheProperty() {
+        assertThatThrownBy(() -> new TlsProperties("manual", tmp, null, null, "boringssl"))
+                .hasMessageContaining("derper.tls.provider");
+        assertThatThrownBy(() -> TlsProvider.choose("boringssl")).hasMessageContaining("derper.tls.provider");
+        assertThat(TlsProvider.choose("jdk")).isEqualTo(TlsProvider.JDK);
+        assertThat(TlsProvider.choose("auto")).isEqualTo(TlsProvider.openSslUsable() ? TlsProvider.OPENSSL : TlsProvider.JDK);
+    }
+
+    @Test
     void unknownModeIsRefusedByTheProperties() {
-        assertThatThrownBy(() -> new TlsProperties("selfsigned", tmp, null, null))
+        assertThatThrownBy(() -> new TlsProperties("selfsigned", tmp, null, null, "auto"))
                 .hasMessageContaining("derper.tls.mode");
     }
 }

@@ -4,6 +4,9 @@ import io.jderper.config.DerperProperties;
 import io.jderper.config.TlsProperties;
 import io.jderper.key.NodePublicKey;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
@@ -29,8 +32,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-/** Real TLS over loopback with the SslContext a Reactor Netty server gets from {@link ServerTls}. */
+/**
+ * Real TLS over loopback with the SslContext a Reactor Netty server gets from {@link ServerTls}, once with each
+ * TLS provider: every behaviour must be the same on OpenSSL and on the JDK.
+ */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"openssl", "jdk"})
 class TlsHandshakeTest {
+    @Parameter
+    String provider;
+
     @TempDir
     Path certDir;
 
@@ -44,14 +55,16 @@ class TlsHandshakeTest {
             server.disposeNow();
         }
         if (tls != null) {
-            tls.stop();
+            tls.close();
         }
     }
 
     private int start(String hostname, Duration reload) {
         var core = new DerperProperties(false, "127.0.0.1:443", hostname, null, "");
-        var props = new TlsProperties("manual", certDir, new TlsProperties.Acme("", "", "", false, null, null), reload);
+        var props = new TlsProperties("manual", certDir, new TlsProperties.Acme("", "", "", false, null, null), reload,
+                provider);
         tls = ServerTls.create(core, props, new io.jderper.config.HttpPortProperties(80), serverKey);
+        assertThat(tls.provider()).isEqualTo(TlsProvider.valueOf(provider.toUpperCase(java.util.Locale.ROOT)));
         tls.start();
         server = tls.secure(HttpServer.create().host("127.0.0.1").port(0))
                 .handle((req, res) -> res.sendString(Mono.just("ok " + req.uri())))
@@ -118,7 +131,14 @@ class TlsHandshakeTest {
     void c12_tls10And11AreNotEnabled() throws Exception {
         int port = start("127.0.0.1", Duration.ZERO);
         SSLEngine engine = tls.sslContext().newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
-        assertThat(engine.getEnabledProtocols()).containsExactlyInAnyOrder("TLSv1.3", "TLSv1.2");
+        try {
+            // Netty's OpenSSL engine always lists the SSLv2Hello pseudo-protocol, a ClientHello format BoringSSL
+            // does not accept at all; the versions are what counts.
+            assertThat(engine.getEnabledProtocols()).filteredOn(p -> !p.equals("SSLv2Hello"))
+                    .containsExactlyInAnyOrder("TLSv1.3", "TLSv1.2");
+        } finally {
+            io.netty.util.ReferenceCountUtil.release(engine);
+        }
         for (String old : new String[] {"TLSv1.1", "TLSv1"}) {
             assertThatThrownBy(() -> TlsTestSupport.handshake(port, null, new String[] {old}, null))
                     .isInstanceOf(SSLException.class);
