@@ -8,7 +8,6 @@ import io.jderper.key.MeshKey;
 import io.jderper.key.MeshKeySource;
 import io.jderper.key.NodePrivateKey;
 import io.jderper.key.ServerKeyFile;
-import io.jderper.mesh.MeshKeyLoader;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package io.jderper.mesh;
+package io.jderper.server;
 
 import io.jderper.config.DerperProperties;
 import io.jderper.config.MeshProperties;
