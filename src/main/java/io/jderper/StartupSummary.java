@@ -1,5 +1,6 @@
 package io.jderper;
 
+import io.jderper.config.Version;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.MeshProperties;
 import io.jderper.config.VerifyProperties;
