@@ -1,6 +1,5 @@
 package io.jderper.server;
 
-import io.jderper.admission.ClientAdmission;
 import io.jderper.config.RelayProperties;
 import io.jderper.key.NodePrivateKey;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

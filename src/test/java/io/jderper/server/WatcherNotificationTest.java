@@ -1,6 +1,5 @@
 package io.jderper.server;
 
-import io.jderper.admission.ClientAdmission;
 import io.jderper.config.RelayProperties;
 import io.jderper.key.MeshKey;
 import io.jderper.key.NaclBox;
@@ -8,7 +7,7 @@ import io.jderper.key.NodePrivateKey;
 import io.jderper.key.NodePublicKey;
 import io.jderper.protocol.ClientInfoPayload;
 import io.jderper.protocol.Frame;
-import io.jderper.protocol.FrameEncoder;
+import io.jderper.protocol.FrameWriter;
 import io.jderper.protocol.FrameType;
 import io.jderper.protocol.PeerGoneReason;
 import io.jderper.testsupport.DerpServerTestBase;
@@ -51,7 +50,7 @@ class WatcherNotificationTest {
                 Optional.of(MeshKey.parse(DerpServerTestBase.MESH_KEY_HEX)), ClientAdmission.ALLOW_ALL, new DerpMetrics(),
                 new SimpleMeterRegistry(), HandshakeCrypto.onCallingThread());
         watcher = connect(NodePrivateKey.generate(), DerpServerTestBase.MESH_KEY_HEX);
-        watcher.writeInbound(FrameEncoder.encode(UnpooledByteBufAllocator.DEFAULT, Frame.WatchConns.INSTANCE));
+        watcher.writeInbound(FrameWriter.encode(UnpooledByteBufAllocator.DEFAULT, Frame.WatchConns.INSTANCE));
         watcher.runPendingTasks();
         // The snapshot: the watcher's own connection.
         assertThat(frameTypes(watcher)).containsExactly(FrameType.PEER_PRESENT);
@@ -109,7 +108,7 @@ class WatcherNotificationTest {
                 false, false));
         ClientInfoPayload payload = new ClientInfoPayload(meshKeyHex, FrameType.PROTOCOL_VERSION, true, false, "");
         byte[] sealed = NaclBox.between(key, server.identity().publicKey()).seal(payload.toJson());
-        ch.writeInbound(FrameEncoder.encode(UnpooledByteBufAllocator.DEFAULT, new Frame.ClientInfo(key.publicKey(), sealed)));
+        ch.writeInbound(FrameWriter.encode(UnpooledByteBufAllocator.DEFAULT, new Frame.ClientInfo(key.publicKey(), sealed)));
         ch.runPendingTasks();
         assertThat(server.registry().isLocal(key.publicKey())).as("registered").isTrue();
         frameTypes(ch);
