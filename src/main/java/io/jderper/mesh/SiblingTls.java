@@ -2,6 +2,7 @@ package io.jderper.mesh;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +69,7 @@ final class SiblingTls {
     }
 
     private SslContext newContext(boolean checkHostName) throws SSLException {
-        SslContextBuilder b = SslContextBuilder.forClient().endpointIdentificationAlgorithm(checkHostName ? "HTTPS" : null);
+        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).endpointIdentificationAlgorithm(checkHostName ? "HTTPS" : null);
         if (caFile != null) {
             b.trustManager(caFile.toFile());
         }

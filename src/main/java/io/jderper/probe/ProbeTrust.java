@@ -4,6 +4,7 @@ import io.jderper.tls.HostNames;
 import io.jderper.tls.MetaCertificate;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
@@ -98,7 +99,7 @@ final class ProbeTrust {
         String key = node.insecureForTests() + "|" + node.certName() + "|" + node.hostName();
         return contexts.computeIfAbsent(key, k -> {
             try {
-                return SslContextBuilder.forClient()
+                return SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
                         .trustManager(new NodeTrustManager(node))
                         // Names are checked by NodeTrustManager: the name may be CertName, not the dialled host.
                         .endpointIdentificationAlgorithm(null)

@@ -33,7 +33,7 @@ class HealthProbesTest extends DerpServerTestBase {
             assertThat(r.statusCode()).isEqualTo(200);
             JsonNode health = Http.json(r.body());
             assertThat(health.get("status").asString()).isEqualTo("UP");
-            assertThat(componentNames(health)).containsExactlyInAnyOrder("readinessState", "derp", "stun", "tls");
+            assertThat(componentNames(health)).containsExactlyInAnyOrder("readinessState", "derp", "stun", "tls", "meshReadiness");
             JsonNode derp = health.get("components").get("derp");
             assertThat(derp.get("status").asString()).isEqualTo("UP");
             assertThat(derp.get("details").get("listenerPort").asInt()).isEqualTo(port());

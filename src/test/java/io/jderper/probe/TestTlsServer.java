@@ -32,7 +32,7 @@ final class TestTlsServer implements AutoCloseable {
     /** Listens on 127.0.0.1 and returns the port. */
     synchronized int serve(PrivateKey key, X509Certificate... chain) throws Exception {
         // A key manager, not a key store: a key store refuses a chain with the (unrelated) meta certificate in it.
-        SslContext ctx = SslContextBuilder.forServer(new FixedKeyManager(key, chain)).build();
+        SslContext ctx = SslContextBuilder.forServer(new FixedKeyManager(key, chain)).sslProvider(io.netty.handler.ssl.SslProvider.JDK).build();
         Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
