@@ -27,7 +27,7 @@ class StartupFailureTest {
 
     private static void assertShortReport(ChildJvm.Result r) {
         assertThat(r.code()).as(r.output()).isEqualTo(1);
-        assertThat(r.lines()).as(r.output()).hasSizeLessThanOrEqualTo(15);
+        assertThat(r.lines()).as(r.output()).hasSizeLessThanOrEqualTo(16);
         assertThat(r.output()).as(r.output())
                 .contains("APPLICATION FAILED TO START")
                 .doesNotContain("\tat ", "Caused by", "Exception encountered during context initialization",
