@@ -11,6 +11,7 @@ import io.jderper.server.ClientRegistry;
 import io.jderper.server.DropReason;
 import io.jderper.server.DerpMetrics;
 import io.jderper.testsupport.DerpServerTestBase;
+import io.jderper.testsupport.FuzzSupport;
 import io.jderper.testsupport.RawHttp;
 import io.jderper.testsupport.TestClient;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,6 +1,7 @@
 package io.jderper.admission;
 
 import io.jderper.protocol.FrameType;
+import io.jderper.testsupport.FuzzSupport;
 import io.jderper.testsupport.TestClient;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;

@@ -1,11 +1,11 @@
-package io.jderper.admission;
+package io.jderper.protocol;
 
-import io.jderper.protocol.Frame;
-import io.jderper.protocol.FrameDecoder;
-import io.jderper.protocol.FrameType;
-import io.jderper.protocol.MalformedFrameException;
+import io.jderper.testsupport.FuzzSupport;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import net.jqwik.api.Arbitraries;
@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -48,7 +49,7 @@ class FrameDecoderFuzzProperties {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 Frame f = (Frame) msg;
-                frames.add(FuzzSupport.describe(f));
+                frames.add(describe(f));
                 if (f instanceof Frame.PacketFrame p) {
                     p.release();
                 }
@@ -189,7 +190,7 @@ class FrameDecoderFuzzProperties {
      */
     @Test
     void pausedDecoderDoesNotAskForMoreInput() {
-        FuzzSupport.ReadRequests reads = new FuzzSupport.ReadRequests();
+        ReadRequests reads = new ReadRequests();
         FrameDecoder decoder = new FrameDecoder(FrameDecoder.Role.SERVER);
         List<Object> out = new ArrayList<>();
         EmbeddedChannel ch = new EmbeddedChannel(reads, decoder, new ChannelInboundHandlerAdapter() {
@@ -199,14 +200,42 @@ class FrameDecoderFuzzProperties {
                 ctx.channel().config().setAutoRead(false);
             }
         });
-        ch.writeInbound(io.netty.buffer.Unpooled.wrappedBuffer(FuzzSupport.frame(FrameType.CLIENT_INFO, new byte[60])));
+        ch.writeInbound(Unpooled.wrappedBuffer(FuzzSupport.frame(FrameType.CLIENT_INFO, new byte[60])));
         assertThat(out).hasSize(1);
         int before = reads.count.get();
         for (int i = 0; i < 5; i++) {
-            ch.writeInbound(io.netty.buffer.Unpooled.wrappedBuffer(FuzzSupport.frame(FrameType.PING, new byte[8])));
+            ch.writeInbound(Unpooled.wrappedBuffer(FuzzSupport.frame(FrameType.PING, new byte[8])));
         }
         assertThat(out).hasSize(1);
         assertThat(reads.count.get()).as("read requests while paused").isEqualTo(before);
         ch.finishAndReleaseAll();
+    }
+
+    /** Counts read() requests travelling towards the transport. */
+    private static final class ReadRequests extends ChannelOutboundHandlerAdapter {
+        final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public void read(ChannelHandlerContext ctx) {
+            count.incrementAndGet();
+            ctx.read();
+        }
+    }
+
+    /** A comparable description of a decoded frame (records holding arrays compare by identity). */
+    static String describe(Frame f) {
+        if (f instanceof Frame.PacketFrame p) {
+            return f.getClass().getSimpleName() + ":" + ByteBufUtil.hexDump(p.frame());
+        }
+        if (f instanceof Frame.ClientInfo ci) {
+            return "ClientInfo:" + ci.clientKey() + ":" + ByteBufUtil.hexDump(ci.sealed());
+        }
+        if (f instanceof Frame.ServerInfo si) {
+            return "ServerInfo:" + ByteBufUtil.hexDump(si.sealed());
+        }
+        if (f instanceof Frame.PeerPresent pp) {
+            return "PeerPresent:" + pp.peer() + ":" + ByteBufUtil.hexDump(pp.ip16()) + ":" + pp.port() + ":" + pp.flags();
+        }
+        return f.toString();
     }
 }

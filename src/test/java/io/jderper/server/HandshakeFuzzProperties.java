@@ -1,15 +1,11 @@
-package io.jderper.admission;
+package io.jderper.server;
 
 import io.jderper.config.RelayProperties;
 import io.jderper.key.NaclBox;
 import io.jderper.key.NodePrivateKey;
 import io.jderper.protocol.FrameType;
-import io.jderper.server.ClientAdmission;
-import io.jderper.server.ConnectionInfo;
-import io.jderper.server.DerpMetrics;
-import io.jderper.server.DerpServer;
-import io.jderper.server.ServerIdentity;
 import io.jderper.testsupport.DerpServerTestBase;
+import io.jderper.testsupport.FuzzSupport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -57,7 +53,7 @@ class HandshakeFuzzProperties {
                 Duration.ZERO, Duration.ZERO, Duration.ZERO);
         return new DerpServer(new ServerIdentity(SERVER_KEY), relay, Optional.of(DerpServerTestBase.MESH_KEY),
                 ClientAdmission.ALLOW_ALL, new DerpMetrics(), new SimpleMeterRegistry(),
-                io.jderper.server.HandshakeCrypto.onCallingThread());
+                HandshakeCrypto.onCallingThread());
     }
 
     /** Warnings and errors of the relay's handlers: an "unexpected error" there is a bug even if it was contained. */
