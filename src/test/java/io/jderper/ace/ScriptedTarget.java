@@ -1,5 +1,7 @@
 package io.jderper.ace;
 
+import io.jderper.testsupport.TestPki;
+
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
@@ -7,6 +9,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 
@@ -35,12 +38,12 @@ final class ScriptedTarget implements AutoCloseable {
         return new ScriptedTarget(new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")));
     }
 
-    @SuppressWarnings("deprecation")
     static ScriptedTarget tls() throws Exception {
-        var cert = new io.netty.handler.ssl.util.SelfSignedCertificate("api.control.test");
+        KeyPair key = TestPki.ecKey();
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
-        ks.setKeyEntry("target", cert.key(), new char[0], new Certificate[] {cert.cert()});
+        ks.setKeyEntry("target", key.getPrivate(), new char[0],
+                new Certificate[] {TestPki.selfSigned(key, "api.control.test")});
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, new char[0]);
         SSLContext ctx = SSLContext.getInstance("TLS");

@@ -1,5 +1,6 @@
 package io.jderper.mesh;
 
+import io.jderper.testsupport.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,11 +146,11 @@ class MeshLinkStartupTest {
                         "--derper.mesh.retry-interval=" + RETRY.toMillis() + "ms",
                         "--derper.mesh.with=" + addresses[0] + ":" + port + "," + addresses[1] + ":" + port));
                 if (tls) {
-                    KeyPair pair = TestCertificates.ecKey();
-                    X509Certificate cert = TestCertificates.selfSigned(pair, address);
+                    KeyPair pair = TestPki.ecKey();
+                    X509Certificate cert = TestPki.selfSigned(pair, address);
                     Path certs = dir.resolve("certs-" + address + "-" + port);
-                    TestCertificates.write(certs.resolve(address + ".crt"), certs.resolve(address + ".key"), pair, cert);
-                    pem.append(TestCertificates.pem(cert));
+                    TestPki.writePair(certs, address, pair, cert);
+                    pem.append(TestPki.pem(cert));
                     a.addAll(List.of("--derper.tls.mode=manual", "--derper.tls.cert-dir=" + certs,
                             "--derper.mesh.tls=true", "--derper.mesh.ca-file=" + ca));
                 }

@@ -2,6 +2,7 @@ package io.jderper.mesh;
 
 import io.jderper.client.DerpClientOptions;
 import io.jderper.testsupport.TestClient;
+import io.jderper.testsupport.TestPki;
 import io.netty.handler.ssl.SslContextBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,11 +40,11 @@ class MeshTlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        KeyPair pair = TestCertificates.ecKey();
-        X509Certificate cert = TestCertificates.selfSigned(pair, "sibling.test", "127.0.0.2");
+        KeyPair pair = TestPki.ecKey();
+        X509Certificate cert = TestPki.selfSigned(pair, "sibling.test", "127.0.0.2");
         siblingCert = cert;
         Path namedCerts = dir.resolve("named-certs");
-        TestCertificates.write(namedCerts.resolve("sibling.test.crt"), namedCerts.resolve("sibling.test.key"), pair, cert);
+        TestPki.writePair(namedCerts, "sibling.test", pair, cert);
 
         named = MeshNode.start("sibling.test", "127.0.0.1", MeshNode.freePortOnAll("127.0.0.1"), List.of(
                 "--derper.mesh.key=" + MeshNode.MESH_KEY, "--derper.tls.mode=manual",
@@ -56,7 +57,7 @@ class MeshTlsTest {
         closeables.add(addressed);
 
         caFile = dir.resolve("ca.pem");
-        Files.writeString(caFile, TestCertificates.pem(cert) + Files.readString(addressedCerts.resolve("127.0.0.3.crt")));
+        Files.writeString(caFile, TestPki.pem(cert) + Files.readString(addressedCerts.resolve("127.0.0.3.crt")));
 
         frontPort = MeshNode.freePortOnAll("127.0.0.2");
         closeables.add(FrontProxy.start(new InetSocketAddress("127.0.0.2", frontPort),

@@ -1,6 +1,7 @@
 package io.jderper.probe;
 
 import io.jderper.testsupport.DerpServerTestBase;
+import io.jderper.testsupport.TestPki;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -101,11 +102,11 @@ class GrafanaDashboardTest extends DerpServerTestBase {
                 HttpResponse.BodyHandlers.ofString()).body()));
         // This (plain-HTTP) server in one region; a TLS listener in another, for the TLS probe's metrics.
         Path dir = Files.createTempDirectory("dashboard-test");
-        TestPki pki = TestPki.create("dashboard test CA");
+        TestPki pki = TestPki.ca("dashboard test CA");
         TestPki.Leaf leaf = pki.leaf("127.0.0.1");
         Path map = dir.resolve("derpmap.json");
         try (TestTlsServer tls = new TestTlsServer()) {
-            int tlsPort = tls.serve(leaf.key().getPrivate(), leaf.cert(), pki.ca);
+            int tlsPort = tls.serve(leaf.key().getPrivate(), leaf.cert(), pki.caCertificate());
             Files.writeString(map, """
                     {"Regions": {
                       "900": {"RegionID": 900, "RegionCode": "t", "Nodes": [

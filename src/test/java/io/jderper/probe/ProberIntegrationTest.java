@@ -3,6 +3,7 @@ package io.jderper.probe;
 import io.jderper.key.MeshKey;
 import io.jderper.testsupport.DerpServerTestBase;
 import io.jderper.testsupport.ExternalTools;
+import io.jderper.testsupport.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,7 +66,7 @@ class ProberIntegrationTest {
     @BeforeAll
     void startNodesAndProber() throws Exception {
         dir = Files.createTempDirectory("jderper-prober-it");
-        TestPki pki = TestPki.create("jderper prober test CA");
+        TestPki pki = TestPki.ca("jderper prober test CA");
         caFile = pki.writeCa(dir.resolve("ca.pem"));
         meshKeyFile = Files.writeString(dir.resolve("mesh.key"), DerpServerTestBase.MESH_KEY_HEX + "\n");
 

@@ -2,6 +2,7 @@ package io.jderper.probe;
 
 import com.sun.net.httpserver.HttpServer;
 import io.jderper.key.NodePrivateKey;
+import io.jderper.testsupport.TestPki;
 import io.jderper.tls.MetaCertificate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -40,7 +41,7 @@ class TlsProbeTest {
 
     @BeforeAll
     void setUp(@TempDir Path dir) throws Exception {
-        pki = TestPki.create("tls probe test CA");
+        pki = TestPki.ca("tls probe test CA");
         caFile = pki.writeCa(dir.resolve("ca.pem"));
         tls = new TestTlsServer();
         crlServer = HttpServer.create(new InetSocketAddress(HOST, 0), 0);
@@ -102,7 +103,7 @@ class TlsProbeTest {
     @Test
     void aTrustedChainForTheHostPassesAndReportsDaysToExpiry() throws Exception {
         TestPki.Leaf leaf = pki.leaf(HOST);
-        int port = serve(leaf.key().getPrivate(), leaf.cert(), pki.ca);
+        int port = serve(leaf.key().getPrivate(), leaf.cert(), pki.caCertificate());
         Outcome o = probe(node(port, "", false), caFile);
         assertThat(o.error()).isNull();
         assertThat(o.detail()).startsWith("certificate expires in 89 days");
@@ -114,14 +115,14 @@ class TlsProbeTest {
     void theDerpMetaCertificateAtTheEndOfTheChainIsIgnored() throws Exception {
         TestPki.Leaf leaf = pki.leaf(HOST);
         X509Certificate meta = MetaCertificate.create(NodePrivateKey.generate().publicKey()).certificate();
-        int port = serve(leaf.key().getPrivate(), leaf.cert(), pki.ca, meta);
+        int port = serve(leaf.key().getPrivate(), leaf.cert(), pki.caCertificate(), meta);
         assertThat(probe(node(port, "", false), caFile).error()).isNull();
     }
 
     @Test
     void anUnknownIssuerFails() throws Exception {
         TestPki.Leaf leaf = pki.leaf(HOST);
-        int port = serve(leaf.key().getPrivate(), leaf.cert(), pki.ca);
+        int port = serve(leaf.key().getPrivate(), leaf.cert(), pki.caCertificate());
         Outcome o = probe(node(port, "", false), null);
         assertThat(o.message()).startsWith("connecting to \"127.0.0.1:" + port + "\": ").contains("certificate is not trusted");
     }
@@ -129,7 +130,7 @@ class TlsProbeTest {
     @Test
     void aCertificateForAnotherNameFails() throws Exception {
         TestPki.Leaf leaf = pki.leaf("127.0.0.9", "derp.example.com");
-        int port = serve(leaf.key().getPrivate(), leaf.cert(), pki.ca);
+        int port = serve(leaf.key().getPrivate(), leaf.cert(), pki.caCertificate());
         assertThat(probe(node(port, "", false), caFile).message()).contains("not valid for \"127.0.0.1\"");
         assertThat(probe(node(port, "derp.example.com", false), caFile).error()).as("CertName is the name to match").isNull();
     }
@@ -138,7 +139,7 @@ class TlsProbeTest {
     void expiryWithinSevenDaysFails() throws Exception {
         Instant now = Instant.now();
         TestPki.Leaf leaf = pki.leaf(now.minus(Duration.ofDays(80)), now.plus(Duration.ofDays(3)), null, HOST);
-        int port = serve(leaf.key().getPrivate(), leaf.cert(), pki.ca);
+        int port = serve(leaf.key().getPrivate(), leaf.cert(), pki.caCertificate());
         Outcome o = probe(node(port, "", false), caFile);
         assertThat(o.message()).startsWith("one of the certs expires in 71h").contains("CN=127.0.0.1");
         assertThat(o.detail()).startsWith("certificate expires in 2 days");
@@ -147,7 +148,7 @@ class TlsProbeTest {
     @Test
     void insecureForTestsSkipsTrustButNotTheValidityChecks() throws Exception {
         Instant now = Instant.now();
-        TestPki other = TestPki.create("unknown CA");
+        TestPki other = TestPki.ca("unknown CA");
         TestPki.Leaf future = other.leaf(now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(90)), null, "elsewhere");
         int port = serve(future.key().getPrivate(), future.cert());
         assertThat(probe(node(port, "", true), null).message()).startsWith("one of the certs has NotBefore in the future");
@@ -158,10 +159,10 @@ class TlsProbeTest {
 
     @Test
     void aPinnedSelfSignedCertificateIsCheckedByHash() throws Exception {
-        TestPki self = TestPki.create(HOST);
-        X509Certificate cert = self.ca;
+        TestPki self = TestPki.ca(HOST);
+        X509Certificate cert = self.caCertificate();
         X509Certificate meta = MetaCertificate.create(NodePrivateKey.generate().publicKey()).certificate();
-        int port = serve(self.caKey.getPrivate(), cert, meta);
+        int port = serve(self.caLeaf().key().getPrivate(), cert, meta);
         String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
         assertThat(probe(node(port, "sha256-raw:" + hash, false), null).error()).isNull();
         assertThat(probe(node(port, "sha256-raw:" + "00".repeat(32), false), null).message())
@@ -172,13 +173,13 @@ class TlsProbeTest {
     void aRevokedLeafFailsAndAnUnrevokedOnePasses() throws Exception {
         String crlUrl = "http://" + HOST + ":" + crlServer.getAddress().getPort() + "/ca.crl";
         TestPki.Leaf leaf = pki.leaf(Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(30)), crlUrl, HOST);
-        int port = serve(leaf.key().getPrivate(), leaf.cert(), pki.ca);
+        int port = serve(leaf.key().getPrivate(), leaf.cert(), pki.caCertificate());
         assertThat(probe(node(port, "", false), caFile).message()).contains("CRL verification failed").contains("non-200");
         crlBody = pki.crl().getEncoded();
         assertThat(probe(node(port, "", false), caFile).error()).isNull();
         crlBody = pki.crl(leaf.cert()).getEncoded();
         assertThat(probe(node(port, "", false), caFile).message()).contains("has been revoked on").contains("KEY_COMPROMISE");
-        crlBody = TestPki.create("someone else").crl(leaf.cert()).getEncoded();
+        crlBody = TestPki.ca("someone else").crl(leaf.cert()).getEncoded();
         assertThat(probe(node(port, "", false), caFile).message()).contains("could not verify CRL signature");
     }
 

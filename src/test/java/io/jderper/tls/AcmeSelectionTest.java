@@ -1,5 +1,6 @@
 package io.jderper.tls;
 
+import io.jderper.testsupport.TestPki;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,13 +40,13 @@ class AcmeSelectionTest {
     }
 
     private void cacheHostCert(String name) throws Exception {
-        var pair = TlsTestSupport.ecKey();
-        Files.writeString(certDir.resolve(name), Pem.ecPrivateKey(pair) + Pem.certificates(List.of(TlsTestSupport.selfSigned(pair, name))));
+        var pair = TestPki.ecKey();
+        Files.writeString(certDir.resolve(name), TestPki.keyPem(pair) + TestPki.pem(TestPki.selfSigned(pair, name)));
     }
 
     private void cacheIpCert(String ip, String base) throws Exception {
-        var pair = TlsTestSupport.ecKey();
-        TlsTestSupport.writePair(certDir, base, pair, TlsTestSupport.selfSigned(pair, ip));
+        var pair = TestPki.ecKey();
+        TestPki.writePair(certDir, base, pair, TestPki.selfSigned(pair, ip));
     }
 
     private static CertificateSelector.Handshake hs(String sni, String local) throws Exception {
@@ -110,7 +111,7 @@ class AcmeSelectionTest {
                 Duration.ofSeconds(1), true);
         var acme = new AcmeCertificates("derp.test", false, ServerTls.hostPolicy("derp.test"), certDir, client, ch, worker,
                 Clock.systemUTC());
-        var pair = TlsTestSupport.ecKey();
+        var pair = TestPki.ecKey();
         var cert = AcmeClient.tlsAlpnCertificate(pair, org.shredzone.acme4j.Identifier.dns("derp.test"), new byte[32]);
         assertThat(cert.getCriticalExtensionOIDs()).contains("1.3.6.1.5.5.7.1.31");
         ch.putTlsAlpn("derp.test", CertifiedKey.of(pair.getPrivate(), List.of(cert)));
@@ -128,11 +129,11 @@ class AcmeSelectionTest {
 
     @Test
     void renewalIsDueInTheLastThirdOfTheLifetime() throws Exception {
-        var pair = TlsTestSupport.ecKey();
+        var pair = TestPki.ecKey();
         var now = java.time.Instant.now();
-        var young = CertifiedKey.of(pair.getPrivate(), List.of(TlsTestSupport.selfSigned(pair, "a.test",
+        var young = CertifiedKey.of(pair.getPrivate(), List.of(TestPki.selfSigned(pair, "a.test",
                 now.minus(Duration.ofDays(59)), Duration.ofDays(90), "a.test")));
-        var old = CertifiedKey.of(pair.getPrivate(), List.of(TlsTestSupport.selfSigned(pair, "a.test",
+        var old = CertifiedKey.of(pair.getPrivate(), List.of(TestPki.selfSigned(pair, "a.test",
                 now.minus(Duration.ofDays(61)), Duration.ofDays(90), "a.test")));
         assertThat(young.needsRenewal(now)).isFalse();
         assertThat(old.needsRenewal(now)).isTrue();

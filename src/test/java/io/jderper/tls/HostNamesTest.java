@@ -1,5 +1,6 @@
 package io.jderper.tls;
 
+import io.jderper.testsupport.TestPki;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -36,8 +37,8 @@ class HostNamesTest {
 
     @Test
     void certificateNameRulesFollowSubjectAltNamesOnly() throws Exception {
-        var pair = TlsTestSupport.ecKey();
-        var cert = TlsTestSupport.selfSigned(pair, "cn-is-ignored.example", java.time.Instant.now(),
+        var pair = TestPki.ecKey();
+        var cert = TestPki.selfSigned(pair, "cn-is-ignored.example", java.time.Instant.now(),
                 java.time.Duration.ofDays(1), "derp.example.com", "*.wild.example", "127.0.0.1", "::1");
         assertThat(HostNames.certificateMatches(cert, "derp.example.com")).isTrue();
         assertThat(HostNames.certificateMatches(cert, "DERP.example.com.")).isTrue();

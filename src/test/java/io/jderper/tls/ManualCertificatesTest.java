@@ -1,5 +1,6 @@
 package io.jderper.tls;
 
+import io.jderper.testsupport.TestPki;
 import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.util.io.pem.PemReader;
 import org.junit.jupiter.api.Test;
@@ -88,8 +89,8 @@ class ManualCertificatesTest {
 
     @Test
     void c13_dnsHostnameLoadsFilesAndRequiresTheExactSni() throws Exception {
-        var pair = TlsTestSupport.ecKey();
-        TlsTestSupport.writePair(tmp, "derp.test", pair, TlsTestSupport.selfSigned(pair, "derp.test"));
+        var pair = TestPki.ecKey();
+        TestPki.writePair(tmp, "derp.test", pair, TestPki.selfSigned(pair, "derp.test"));
         ManualCertificates m = ManualCertificates.open(tmp, "derp.test");
         assertThat(m.select(new CertificateSelector.Handshake("derp.test", null))).isSameAs(m.current());
         assertThat(m.select(new CertificateSelector.Handshake("other.test", null))).isNull();
@@ -114,33 +115,33 @@ class ManualCertificatesTest {
 
     @Test
     void certificateForAnotherNameIsFatal() throws Exception {
-        var pair = TlsTestSupport.ecKey();
-        TlsTestSupport.writePair(tmp, "derp.test", pair, TlsTestSupport.selfSigned(pair, "other.test"));
+        var pair = TestPki.ecKey();
+        TestPki.writePair(tmp, "derp.test", pair, TestPki.selfSigned(pair, "other.test"));
         assertThatThrownBy(() -> ManualCertificates.open(tmp, "derp.test"))
                 .hasMessageContaining("not valid for derper.hostname 'derp.test'");
     }
 
     @Test
     void keyNotMatchingTheCertificateIsFatal() throws Exception {
-        var pair = TlsTestSupport.ecKey();
-        var cert = TlsTestSupport.selfSigned(pair, "derp.test");
-        TlsTestSupport.writePair(tmp, "derp.test", TlsTestSupport.ecKey(), cert);
+        var pair = TestPki.ecKey();
+        var cert = TestPki.selfSigned(pair, "derp.test");
+        TestPki.writePair(tmp, "derp.test", TestPki.ecKey(), cert);
         assertThatThrownBy(() -> ManualCertificates.open(tmp, "derp.test"))
                 .hasMessageContaining("does not match");
     }
 
     @Test
     void reloadServesAChangedCertificateAndKeepsTheOldOneWhenTheNewIsBroken(CapturedOutput output) throws Exception {
-        var p1 = TlsTestSupport.ecKey();
-        TlsTestSupport.writePair(tmp, "derp.test", p1, TlsTestSupport.selfSigned(p1, "derp.test"));
+        var p1 = TestPki.ecKey();
+        TestPki.writePair(tmp, "derp.test", p1, TestPki.selfSigned(p1, "derp.test"));
         ManualCertificates m = ManualCertificates.open(tmp, "derp.test");
         CertifiedKey first = m.current();
         assertThat(m.reloadIfChanged()).isFalse();
 
         // A good replacement (different size/mtime is not guaranteed, so force the timestamp forward).
-        var p2 = TlsTestSupport.rsaKey();
-        var second = TlsTestSupport.selfSigned(p2, "derp.test");
-        TlsTestSupport.writePair(tmp, "derp.test", p2, second);
+        var p2 = TestPki.rsaKey();
+        var second = TestPki.selfSigned(p2, "derp.test");
+        TestPki.writePair(tmp, "derp.test", p2, second);
         touch(tmp, 10);
         assertThat(m.reloadIfChanged()).isTrue();
         assertThat(m.current().leaf()).isEqualTo(second);
@@ -154,20 +155,20 @@ class ManualCertificatesTest {
         assertThat(output).contains("changed but cannot be loaded, keeping the previous one");
 
         // A valid certificate for the wrong name is refused as well.
-        var p3 = TlsTestSupport.ecKey();
-        TlsTestSupport.writePair(tmp, "derp.test", p3, TlsTestSupport.selfSigned(p3, "other.test"));
+        var p3 = TestPki.ecKey();
+        TestPki.writePair(tmp, "derp.test", p3, TestPki.selfSigned(p3, "other.test"));
         touch(tmp, 30);
         assertThat(m.reloadIfChanged()).isFalse();
         assertThat(m.current().leaf()).isEqualTo(second);
         assertThat(output).contains("is not valid for derper.hostname 'derp.test', keeping the previous one");
 
         // Key written after the certificate: the half-written state is refused, the completed pair is taken.
-        var p4 = TlsTestSupport.ecKey();
-        var fourth = TlsTestSupport.selfSigned(p4, "derp.test");
-        Files.writeString(tmp.resolve("derp.test.crt"), Pem.certificates(List.of(fourth)));
+        var p4 = TestPki.ecKey();
+        var fourth = TestPki.selfSigned(p4, "derp.test");
+        Files.writeString(tmp.resolve("derp.test.crt"), TestPki.pem(fourth));
         touch(tmp, 40);
         assertThat(m.reloadIfChanged()).isFalse();
-        Files.writeString(tmp.resolve("derp.test.key"), TlsTestSupport.keyPem(p4));
+        Files.writeString(tmp.resolve("derp.test.key"), TestPki.keyPem(p4));
         touch(tmp, 50);
         assertThat(m.reloadIfChanged()).isTrue();
         assertThat(m.current().leaf()).isEqualTo(fourth);

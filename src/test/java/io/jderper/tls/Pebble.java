@@ -1,6 +1,7 @@
 package io.jderper.tls;
 
 import io.jderper.testsupport.ExternalTools;
+import io.jderper.testsupport.TestPki;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -18,7 +19,6 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 
 /**
  * A real ACME server for tests: Debian's {@code pebble}, on loopback ports, with HTTP-01 validation sent to the
@@ -36,12 +36,12 @@ final class Pebble implements AutoCloseable {
     private Pebble(Path dir) throws Exception {
         this.acmePort = freePort();
         this.managementPort = freePort();
-        var pair = TlsTestSupport.ecKey();
-        apiCert = TlsTestSupport.selfSigned(pair, "pebble-test-api", Instant.now().minusSeconds(60), Duration.ofDays(2),
+        var pair = TestPki.ecKey();
+        apiCert = TestPki.selfSigned(pair, "pebble-test-api", Instant.now().minusSeconds(60), Duration.ofDays(2),
                 "127.0.0.1", "localhost");
         this.apiCaPem = dir.resolve("pebble-api.pem");
-        Files.writeString(apiCaPem, Pem.certificates(List.of(apiCert)));
-        Files.writeString(dir.resolve("pebble-api.key"), Pem.ecPrivateKey(pair));
+        Files.writeString(apiCaPem, TestPki.pem(apiCert));
+        Files.writeString(dir.resolve("pebble-api.key"), TestPki.keyPem(pair));
         this.log = dir.resolve("pebble.log");
     }
 

@@ -3,6 +3,7 @@ package io.jderper.tls;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.TlsProperties;
 import io.jderper.key.NodePublicKey;
+import io.jderper.testsupport.TestPki;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -83,9 +84,9 @@ class TlsHandshakeTest {
 
     @Test
     void c13_dnsHostnameNeedsTheExactSni() throws Exception {
-        var pair = TlsTestSupport.ecKey();
-        var leaf = TlsTestSupport.selfSigned(pair, "derp.test");
-        TlsTestSupport.writePair(certDir, "derp.test", pair, leaf);
+        var pair = TestPki.ecKey();
+        var leaf = TestPki.selfSigned(pair, "derp.test");
+        TestPki.writePair(certDir, "derp.test", pair, leaf);
         int port = start("derp.test", Duration.ZERO);
 
         var seen = TlsTestSupport.handshake(port, "derp.test");
@@ -113,9 +114,9 @@ class TlsHandshakeTest {
     @Test
     void c11_c12_metaCertificateFollowsEcdsaAndRsaLeavesOnTls12AndTls13() throws Exception {
         for (boolean rsa : new boolean[] {false, true}) {
-            var pair = rsa ? TlsTestSupport.rsaKey() : TlsTestSupport.ecKey();
-            var leaf = TlsTestSupport.selfSigned(pair, "derp.test");
-            TlsTestSupport.writePair(certDir, "derp.test", pair, leaf);
+            var pair = rsa ? TestPki.rsaKey() : TestPki.ecKey();
+            var leaf = TestPki.selfSigned(pair, "derp.test");
+            TestPki.writePair(certDir, "derp.test", pair, leaf);
             int port = start("derp.test", Duration.ZERO);
             for (String version : new String[] {"TLSv1.3", "TLSv1.2"}) {
                 var seen = TlsTestSupport.handshake(port, "derp.test", new String[] {version}, null);
@@ -185,14 +186,14 @@ class TlsHandshakeTest {
 
     @Test
     void replacedCertificateFilesAreServedToNewConnections() throws Exception {
-        var p1 = TlsTestSupport.ecKey();
-        TlsTestSupport.writePair(certDir, "derp.test", p1, TlsTestSupport.selfSigned(p1, "derp.test"));
+        var p1 = TestPki.ecKey();
+        TestPki.writePair(certDir, "derp.test", p1, TestPki.selfSigned(p1, "derp.test"));
         int port = start("derp.test", Duration.ofMillis(100));
-        var p2 = TlsTestSupport.ecKey();
-        var second = TlsTestSupport.selfSigned(p2, "derp.test");
+        var p2 = TestPki.ecKey();
+        var second = TestPki.selfSigned(p2, "derp.test");
         // Replace atomically, key first, as a careful operator (or certbot's symlink swap) would.
-        Path newKey = Files.writeString(certDir.resolve("new.key"), TlsTestSupport.keyPem(p2));
-        Path newCrt = Files.writeString(certDir.resolve("new.crt"), Pem.certificates(List.of(second)));
+        Path newKey = Files.writeString(certDir.resolve("new.key"), TestPki.keyPem(p2));
+        Path newCrt = Files.writeString(certDir.resolve("new.crt"), TestPki.pem(second));
         Files.move(newKey, certDir.resolve("derp.test.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.move(newCrt, certDir.resolve("derp.test.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
