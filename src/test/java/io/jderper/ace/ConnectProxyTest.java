@@ -1,5 +1,6 @@
 package io.jderper.ace;
 
+import io.jderper.testsupport.LoopbackTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -12,10 +13,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.bean.override.convention.TestBean;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,10 +24,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -60,7 +55,6 @@ import static org.assertj.core.api.Assertions.assertThat;
                 "derper.ace.connect-timeout=5s",
         })
 class ConnectProxyTest {
-    private static final Path DIR;
     private static final ScriptedTarget PLAIN;
     private static final ScriptedTarget TLS;
     /** A loopback port nothing listens on, allowed by the policy: dialing it is refused. */
@@ -68,7 +62,6 @@ class ConnectProxyTest {
 
     static {
         try {
-            DIR = Files.createTempDirectory("jderper-ace-test");
             PLAIN = ScriptedTarget.plain();
             TLS = ScriptedTarget.tls();
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
@@ -80,9 +73,8 @@ class ConnectProxyTest {
     }
 
     @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        registry.add("derper.key-file", () -> DIR.resolve("derper.key").toString());
-        registry.add("derper.tls.cert-dir", () -> DIR.resolve("certs").toString());
+    static void properties(DynamicPropertyRegistry registry) throws IOException {
+        LoopbackTls.files(registry, "jderper-ace-test");
         registry.add("derper.ace.allowed-ports", () -> PLAIN.port() + "," + TLS.port() + "," + CLOSED_PORT);
     }
 
@@ -123,7 +115,7 @@ class ConnectProxyTest {
     void tunnelToATlsTargetCarriesMegabytesIntactBothWays() throws Exception {
         TLS.script(ConnectProxyTest::echo);
         try (SSLSocket outer = tunnel("api.control.test:" + TLS.port());
-             SSLSocket inner = (SSLSocket) trustAll().getSocketFactory()
+             SSLSocket inner = (SSLSocket) LoopbackTls.trustAll().getSocketFactory()
                      .createSocket(outer, "api.control.test", TLS.port(), true)) {
             inner.startHandshake();
             assertThat(inner.getSession().getProtocol()).isEqualTo("TLSv1.3");
@@ -342,7 +334,7 @@ class ConnectProxyTest {
     }
 
     private SSLSocket connectTls(int receiveBuffer) throws Exception {
-        SSLSocket s = (SSLSocket) trustAll().getSocketFactory().createSocket();
+        SSLSocket s = (SSLSocket) LoopbackTls.trustAll().getSocketFactory().createSocket();
         if (receiveBuffer > 0) {
             s.setReceiveBufferSize(receiveBuffer);
         }
@@ -430,24 +422,5 @@ class ConnectProxyTest {
             assertThat(System.nanoTime()).as("condition within 10 s").isLessThan(deadline);
             Thread.sleep(20);
         }
-    }
-
-    static SSLContext trustAll() throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        return ctx;
     }
 }

@@ -1,19 +1,14 @@
 package io.jderper.admission;
 
+import io.jderper.testsupport.LoopbackTls;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import javax.net.ssl.SSLSocket;
 import java.io.IOException;
 import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,33 +30,12 @@ class AcceptLimiterTest extends GuardedServerBase {
 
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) throws IOException {
-        Path dir = Files.createTempDirectory("jderper-accept");
-        r.add("derper.key-file", () -> dir.resolve("derper.key").toString());
-        r.add("derper.tls.cert-dir", () -> dir.resolve("certs").toString());
-    }
-
-    private static SSLContext trustAll() throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        return ctx;
+        LoopbackTls.files(r, "jderper-accept");
     }
 
     /** Completes a TLS handshake over an already connected socket. */
-    private void handshake(SSLContext tls, Socket raw) throws IOException {
-        try (SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(raw, "127.0.0.1", port(), true)) {
+    private static void handshake(Socket raw) throws IOException {
+        try (SSLSocket ssl = LoopbackTls.over(raw)) {
             ssl.setSoTimeout(5000);
             ssl.startHandshake();
             assertThat(ssl.getSession().getProtocol()).startsWith("TLSv1.");
@@ -70,7 +44,6 @@ class AcceptLimiterTest extends GuardedServerBase {
 
     @Test
     void rejectedConnectionsCloseBeforeAnyTlsByteAndTheListenerKeepsAccepting_C67() throws Exception {
-        SSLContext tls = trustAll();
         // Let the bucket fill up in case start-up probes consumed tokens.
         Thread.sleep(4500);
         double accepted0 = count("tls_listener_accepted_connections");
@@ -96,13 +69,13 @@ class AcceptLimiterTest extends GuardedServerBase {
         assertThat(silentlyClosed).isEqualTo(8);
         assertThat(open).hasSize(2);
         for (Socket s : open) {
-            handshake(tls, s);
+            handshake(s);
         }
         assertThat(count("tls_listener_rejected_connections") - rejected0).isEqualTo(8);
         assertThat(count("tls_listener_accepted_connections") - accepted0).isEqualTo(2);
 
         Thread.sleep(2500);
-        handshake(tls, open());
+        handshake(open());
         assertThat(count("tls_listener_accepted_connections") - accepted0).isEqualTo(3);
     }
 }

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.jderper.testsupport.LoopbackTls;
 import io.jderper.testsupport.RawHttp;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -11,16 +12,10 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,29 +33,12 @@ class TlsHostileClientsTest extends StalledClientsBase {
 
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) throws IOException {
-        Path dir = Files.createTempDirectory("jderper-tls-hostile");
-        r.add("derper.key-file", () -> dir.resolve("derper.key").toString());
-        r.add("derper.tls.cert-dir", () -> dir.resolve("certs").toString());
+        LoopbackTls.files(r, "jderper-tls-hostile");
     }
 
     @Override
     protected void assertServesRealClient() throws Exception {
-        SSLContext trustAll = SSLContext.getInstance("TLS");
-        trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        try (Socket tcp = open(); SSLSocket tls = (SSLSocket) trustAll.getSocketFactory().createSocket(tcp, "127.0.0.1", port(), true)) {
+        try (Socket tcp = open(); SSLSocket tls = LoopbackTls.over(tcp)) {
             tls.setSoTimeout(5000);
             tls.getOutputStream().write("GET /generate_204 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(RawHttp.readHead(tls.getInputStream())).startsWith("HTTP/1.1 204");

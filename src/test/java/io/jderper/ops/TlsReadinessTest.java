@@ -1,5 +1,6 @@
 package io.jderper.ops;
 
+import io.jderper.testsupport.LoopbackTls;
 import io.jderper.tls.ServerTls;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -9,8 +10,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.IOException;
 import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,20 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
                 "management.server.address=127.0.0.1",
         })
 class TlsReadinessTest {
-    private static final Path DIR;
-
-    static {
-        try {
-            DIR = Files.createTempDirectory("jderper-ops-tls");
-        } catch (java.io.IOException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     @DynamicPropertySource
-    static void files(DynamicPropertyRegistry registry) {
-        registry.add("derper.key-file", () -> DIR.resolve("derper.key").toString());
-        registry.add("derper.tls.cert-dir", () -> DIR.resolve("certs").toString());
+    static void files(DynamicPropertyRegistry registry) throws IOException {
+        LoopbackTls.files(registry, "jderper-ops-tls");
     }
 
     @Autowired

@@ -2,6 +2,7 @@ package io.jderper.tls;
 
 import io.jderper.client.DerpClientOptions;
 import io.jderper.server.ServerIdentity;
+import io.jderper.testsupport.LoopbackTls;
 import io.jderper.testsupport.TestClient;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -13,9 +14,8 @@ import org.springframework.core.env.Environment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
 
@@ -37,20 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
                 "management.server.address=127.0.0.1",
         })
 class DerpOverTlsTest {
-    private static final Path DIR;
-
-    static {
-        try {
-            DIR = Files.createTempDirectory("jderper-tls-test");
-        } catch (java.io.IOException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     @DynamicPropertySource
-    static void files(DynamicPropertyRegistry registry) {
-        registry.add("derper.key-file", () -> DIR.resolve("derper.key").toString());
-        registry.add("derper.tls.cert-dir", () -> DIR.resolve("certs").toString());
+    static void files(DynamicPropertyRegistry registry) throws IOException {
+        LoopbackTls.files(registry, "jderper-tls-test");
     }
 
     @Autowired

@@ -3,6 +3,7 @@ package io.jderper.tls;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.TlsProperties;
 import io.jderper.key.NodePublicKey;
+import io.jderper.testsupport.LoopbackTls;
 import io.jderper.testsupport.TestPki;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.Parameter;
@@ -202,19 +203,7 @@ class TlsHandshakeTest {
     }
 
     private static String httpsGet(int port, String path) throws Exception {
-        var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] c, String a) {
-            }
-
-            public void checkServerTrusted(X509Certificate[] c, String a) {
-            }
-
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+        try (SSLSocket s = (SSLSocket) LoopbackTls.trustAll().getSocketFactory().createSocket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
