@@ -1,5 +1,6 @@
 package io.jderper.ace;
 
+import io.jderper.testsupport.LoopbackServerTest;
 import io.jderper.testsupport.LoopbackTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
@@ -7,10 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.core.env.Environment;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.context.bean.override.convention.TestBean;
 
 import javax.net.ssl.SSLSocket;
@@ -38,22 +39,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The proxy admits {@code *.control.test}, which the test's resolver maps to 127.0.0.1, on the targets' ports.
  * Metric assertions use deltas: the tests share one server.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = io.jderper.JderperApplication.class,
-        properties = {
-                "derper.listen=127.0.0.1:0",
-                "derper.tls.mode=manual",
-                // Half-close through the tunnel relies on the JDK engine keeping output open after close_notify.
-                "derper.tls.provider=jdk",
-                "derper.hostname=127.0.0.1",
-                "derper.http.port=-1",
-                "derper.stun.port=0",
-                "management.server.port=0",
-                "management.server.address=127.0.0.1",
-                "derper.ace.enabled=true",
-                "derper.ace.allowed-host-suffixes=.control.test",
-                "derper.ace.idle-timeout=6s",
-                "derper.ace.connect-timeout=5s",
-        })
+@LoopbackServerTest
+@TestPropertySource(properties = {
+        // Half-close through the tunnel relies on the JDK engine keeping output open after close_notify.
+        "derper.tls.provider=jdk",
+        "derper.ace.enabled=true",
+        "derper.ace.allowed-host-suffixes=.control.test",
+        "derper.ace.idle-timeout=6s",
+        "derper.ace.connect-timeout=5s",
+})
 class ConnectProxyTest {
     private static final ScriptedTarget PLAIN;
     private static final ScriptedTarget TLS;
@@ -74,7 +68,7 @@ class ConnectProxyTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws IOException {
-        LoopbackTls.files(registry, "jderper-ace-test");
+        LoopbackTls.manualTls(registry, "jderper-ace-test");
         registry.add("derper.ace.allowed-ports", () -> PLAIN.port() + "," + TLS.port() + "," + CLOSED_PORT);
     }
 
@@ -100,14 +94,10 @@ class ConnectProxyTest {
         TLS.close();
     }
 
-    @Autowired
-    Environment environment;
+    @LocalServerPort
+    int port;
     @Autowired
     MeterRegistry registry;
-
-    private int port() {
-        return Integer.parseInt(environment.getProperty("local.server.port"));
-    }
 
     // ---- the happy path ----
 
@@ -338,7 +328,7 @@ class ConnectProxyTest {
         if (receiveBuffer > 0) {
             s.setReceiveBufferSize(receiveBuffer);
         }
-        s.connect(new InetSocketAddress("127.0.0.1", port()), 5000);
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         s.setSoTimeout(30_000);
         s.startHandshake();
         return s;

@@ -21,8 +21,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * accrued, a new connection completes TLS.
  */
 @TestPropertySource(properties = {
-        "derper.tls.mode=manual",
-        "derper.hostname=127.0.0.1",
         "derper.limits.accept-connection-limit=0.5",
         "derper.limits.accept-connection-burst=2",
 })
@@ -30,7 +28,7 @@ class AcceptLimiterTest extends GuardedServerBase {
 
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) throws IOException {
-        LoopbackTls.files(r, "jderper-accept");
+        LoopbackTls.manualTls(r, "jderper-accept");
     }
 
     /** Completes a TLS handshake over an already connected socket. */

@@ -1,11 +1,10 @@
 package io.jderper.admission;
 
 import io.jderper.testsupport.DerpServerTestBase;
+import io.jderper.testsupport.LoopbackServerBase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.search.Search;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.core.env.Environment;
 import org.springframework.test.context.TestPropertySource;
 
 import java.io.IOException;
@@ -14,36 +13,20 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 
 /**
  * Tests that run their own server context with small limits: loopback, ephemeral ports, no STUN, no port 80, the test
  * mesh key. Subclasses add their own properties with {@code @TestPropertySource}, which win over these.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = io.jderper.JderperApplication.class)
 @TestPropertySource(properties = {
-        "derper.listen=127.0.0.1:0",
-        "derper.http.port=-1",
         "derper.stun.enabled=false",
         "derper.hostname=derp.test",
         "derper.relay.drain-period=0s",
-        "management.server.port=0",
-        "management.server.address=127.0.0.1",
         "derper.mesh.key=" + DerpServerTestBase.MESH_KEY_HEX,
 })
-abstract class GuardedServerBase {
-    @Autowired
-    protected Environment env;
+abstract class GuardedServerBase extends LoopbackServerBase {
     @Autowired
     protected MeterRegistry registry;
-
-    protected int port() {
-        return Integer.parseInt(env.getProperty("local.server.port"));
-    }
-
-    protected URI derpUrl() {
-        return URI.create("http://127.0.0.1:" + port() + "/derp");
-    }
 
     protected double count(String name, String... tags) {
         Search s = registry.find(name);

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.test.context.TestPropertySource;
 
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
@@ -25,15 +24,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * request deadline and hold slots meanwhile, and a thousand connections of plain-text garbage are counted in
  * {@code derp_client_errors{kind="tls"}} and add at most one log line.
  */
-@TestPropertySource(properties = {
-        "derper.tls.mode=manual",
-        "derper.hostname=127.0.0.1",
-})
 class TlsHostileClientsTest extends StalledClientsBase {
 
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) throws IOException {
-        LoopbackTls.files(r, "jderper-tls-hostile");
+        LoopbackTls.manualTls(r, "jderper-tls-hostile");
     }
 
     @Override

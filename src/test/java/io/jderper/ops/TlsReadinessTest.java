@@ -1,11 +1,11 @@
 package io.jderper.ops;
 
+import io.jderper.testsupport.LoopbackServerTest;
 import io.jderper.testsupport.LoopbackTls;
 import io.jderper.tls.ServerTls;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.core.env.Environment;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -16,30 +16,20 @@ import java.time.Instant;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A node serving TLS (manual mode, IP host name): the tls component reports the served certificate's expiry. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = io.jderper.JderperApplication.class,
-        properties = {
-                "derper.listen=127.0.0.1:0",
-                "derper.tls.mode=manual",
-                "derper.hostname=127.0.0.1",
-                "derper.http.port=-1",
-                "derper.stun.port=0",
-                "management.server.port=0",
-                "management.server.address=127.0.0.1",
-        })
+@LoopbackServerTest
 class TlsReadinessTest {
     @DynamicPropertySource
     static void files(DynamicPropertyRegistry registry) throws IOException {
-        LoopbackTls.files(registry, "jderper-ops-tls");
+        LoopbackTls.manualTls(registry, "jderper-ops-tls");
     }
 
-    @Autowired
-    Environment environment;
+    @LocalManagementPort
+    int management;
     @Autowired
     ServerTls tls;
 
     @Test
     void readinessShowsTheServedCertificate() throws Exception {
-        int management = Integer.parseInt(environment.getProperty("local.management.port"));
         var r = Http.get(management, "/actuator/health/readiness");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode component = Http.json(r.body()).get("components").get("tls");

@@ -4,12 +4,10 @@ import io.jderper.key.MeshKey;
 import io.jderper.server.DerpMetrics;
 import io.jderper.server.DerpServer;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.core.env.Environment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -17,21 +15,15 @@ import java.nio.file.Path;
  * A whole jderper on loopback with ephemeral ports, shared by the conformance tests (Spring caches the context).
  * Metric assertions use deltas because tests share the server.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = io.jderper.JderperApplication.class,
-        properties = {
-                "derper.listen=127.0.0.1:0",
-                "derper.http.port=-1",
-                "derper.stun.port=0",
-                "derper.hostname=derp.test",
-                "derper.relay.drain-period=0s",
-                "derper.relay.restart-reconnect-in=0s",
-                // Short, so every shared-context test also runs with RTT sampling timers on its connections.
-                "derper.relay.tcp-rtt-interval=200ms",
-                "management.server.port=0",
-                "management.server.address=127.0.0.1",
-                "derper.mesh.key=" + DerpServerTestBase.MESH_KEY_HEX,
-        })
-public abstract class DerpServerTestBase {
+@TestPropertySource(properties = {
+        "derper.hostname=derp.test",
+        "derper.relay.drain-period=0s",
+        "derper.relay.restart-reconnect-in=0s",
+        // Short, so every shared-context test also runs with RTT sampling timers on its connections.
+        "derper.relay.tcp-rtt-interval=200ms",
+        "derper.mesh.key=" + DerpServerTestBase.MESH_KEY_HEX,
+})
+public abstract class DerpServerTestBase extends LoopbackServerBase {
     public static final String MESH_KEY_HEX = "5f3b1e9a0c7d24e68a1f0b3c5d7e9f1023456789abcdef0123456789abcdef01";
     public static final MeshKey MESH_KEY = MeshKey.parse(MESH_KEY_HEX);
 
@@ -51,25 +43,7 @@ public abstract class DerpServerTestBase {
     }
 
     @Autowired
-    protected Environment environment;
-    @Autowired
     protected DerpServer server;
     @Autowired
     protected DerpMetrics metrics;
-
-    protected int port() {
-        return Integer.parseInt(environment.getProperty("local.server.port"));
-    }
-
-    protected URI derpUrl() {
-        return URI.create("http://127.0.0.1:" + port() + "/derp");
-    }
-
-    protected URI httpUrl(String path) {
-        return URI.create("http://127.0.0.1:" + port() + path);
-    }
-
-    protected int managementPort() {
-        return Integer.parseInt(environment.getProperty("local.management.port"));
-    }
 }

@@ -12,10 +12,9 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 
 /**
- * A test server on the TLS listener, and clients for it. The server side is manual mode with {@code
- * derper.hostname=127.0.0.1} (each test declares those two properties), for which the server makes and stores its own
- * self-signed IP certificate; {@link #files} gives it a fresh directory for that and its key. The clients trust
- * anything: these tests are about the listener, not about certificate checks.
+ * A test server on the TLS listener, and clients for it. The server side is manual mode for the IP host name
+ * 127.0.0.1, for which the server makes and stores its own self-signed certificate ({@link #manualTls}). The clients
+ * trust anything: these tests are about the listener, not about certificate checks.
  */
 public final class LoopbackTls {
     public static final String HOST = "127.0.0.1";
@@ -23,9 +22,15 @@ public final class LoopbackTls {
     private LoopbackTls() {
     }
 
-    /** Points {@code derper.key-file} and {@code derper.tls.cert-dir} into a new temporary directory. */
-    public static Path files(DynamicPropertyRegistry registry, String prefix) throws IOException {
+    /**
+     * {@code derper.tls.mode=manual} and {@code derper.hostname=127.0.0.1}, with {@code derper.key-file} and {@code
+     * derper.tls.cert-dir} in a new temporary directory. Registered as dynamic properties, these win over the test's
+     * and its base class's {@code @TestPropertySource}.
+     */
+    public static Path manualTls(DynamicPropertyRegistry registry, String prefix) throws IOException {
         Path dir = Files.createTempDirectory(prefix);
+        registry.add("derper.tls.mode", () -> "manual");
+        registry.add("derper.hostname", () -> HOST);
         registry.add("derper.key-file", () -> dir.resolve("derper.key").toString());
         registry.add("derper.tls.cert-dir", () -> dir.resolve("certs").toString());
         return dir;

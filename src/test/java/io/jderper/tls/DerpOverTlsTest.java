@@ -2,6 +2,7 @@ package io.jderper.tls;
 
 import io.jderper.client.DerpClientOptions;
 import io.jderper.server.ServerIdentity;
+import io.jderper.testsupport.LoopbackServerTest;
 import io.jderper.testsupport.LoopbackTls;
 import io.jderper.testsupport.TestClient;
 import io.netty.handler.ssl.SslContext;
@@ -9,10 +10,10 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.core.env.Environment;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import java.io.IOException;
 import java.net.URI;
@@ -26,24 +27,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (C-12: no ALPN), the meta certificate carrying the server's own key (C-11), and the port-80 listener (C-85).
  * With the default provider, OpenSSL; {@link DerpOverJdkTlsTest} repeats it on the JDK provider.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = io.jderper.JderperApplication.class,
-        properties = {
-                "derper.listen=127.0.0.1:0",
-                "derper.tls.mode=manual",
-                "derper.hostname=127.0.0.1",
-                "derper.http.port=0",
-                "derper.stun.port=0",
-                "management.server.port=0",
-                "management.server.address=127.0.0.1",
-        })
+@LoopbackServerTest
+@TestPropertySource(properties = {
+        "derper.http.port=0",
+})
 class DerpOverTlsTest {
     @DynamicPropertySource
     static void files(DynamicPropertyRegistry registry) throws IOException {
-        LoopbackTls.files(registry, "jderper-tls-test");
+        LoopbackTls.manualTls(registry, "jderper-tls-test");
     }
 
-    @Autowired
-    Environment environment;
+    @LocalServerPort
+    int port;
     @Autowired
     ServerIdentity identity;
     @Autowired
@@ -60,14 +55,10 @@ class DerpOverTlsTest {
         assertThat(serverTls.provider()).isEqualTo(expectedProvider());
     }
 
-    private int port() {
-        return Integer.parseInt(environment.getProperty("local.server.port"));
-    }
-
     @Test
     void c12_derpUpgradeAndRelayOverTlsWithoutAlpn() throws Exception {
         SslContext client = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-        URI url = URI.create("https://127.0.0.1:" + port() + "/derp");
+        URI url = URI.create("https://127.0.0.1:" + port + "/derp");
         var options = DerpClientOptions.defaults().withSslContext(client);
         try (TestClient a = TestClient.connect(url, options); TestClient b = TestClient.connect(url, options)) {
             assertThat(a.client.serverKey()).isEqualTo(identity.publicKey());
@@ -79,7 +70,7 @@ class DerpOverTlsTest {
 
     @Test
     void c11_c14_chainIsLeafPlusMetaCertificateWithTheServerKey() throws Exception {
-        var seen = TlsTestSupport.handshake(port(), null);
+        var seen = TlsTestSupport.handshake(port, null);
         assertThat(seen.protocol()).isEqualTo("TLSv1.3");
         assertThat(seen.chain()).hasSize(2);
         assertThat(seen.chain().get(0).getSubjectAlternativeNames()).containsExactly(java.util.List.of(7, "127.0.0.1"));
