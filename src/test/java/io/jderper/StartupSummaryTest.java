@@ -3,6 +3,7 @@ package io.jderper;
 import io.jderper.server.ServerIdentity;
 import io.jderper.stun.StunServer;
 import io.jderper.testsupport.ExternalTools;
+import io.jderper.testsupport.LoopbackArgs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,12 +30,11 @@ class StartupSummaryTest {
 
     @Test
     void plainServerWithMeshAndAdmissionController(@TempDir Path dir, CapturedOutput output) {
-        try (ConfigurableApplicationContext context = JderperApplication.start("-a", "127.0.0.1:0", "-http-port", "-1",
-                "-stun-port", "0", "-c", dir.resolve("derper.json").toString(), "-hostname", "derp.summary.test",
-                "--management.server.port=0", "--management.server.address=127.0.0.1",
-                "--derper.mesh.key=" + MESH_KEY, "-mesh-with", "127.0.0.2:1,127.0.0.3:1/127.0.0.4",
+        try (ConfigurableApplicationContext context = JderperApplication.start(LoopbackArgs.with(dir.resolve("derper.json"),
+                "-hostname", "derp.summary.test", "--derper.mesh.key=" + MESH_KEY,
+                "-mesh-with", "127.0.0.2:1,127.0.0.3:1/127.0.0.4",
                 "-verify-client-url", "http://127.0.0.1:1/admit", "-verify-client-url-fail-open=false",
-                "--derper.relay.drain-period=0s")) {
+                "--derper.relay.drain-period=0s"))) {
             Environment env = context.getEnvironment();
             int stunPort = context.getBean(StunServer.class).localAddress().getPort();
             String key = context.getBean(ServerIdentity.class).publicKey().toString();

@@ -1,7 +1,9 @@
 package io.jderper.ace;
 
+import io.jderper.testsupport.FreePorts;
 import io.jderper.testsupport.LoopbackServerTest;
 import io.jderper.testsupport.LoopbackTls;
+import io.jderper.testsupport.RawHttp;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -15,13 +17,11 @@ import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.context.bean.override.convention.TestBean;
 
 import javax.net.ssl.SSLSocket;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -58,9 +58,7 @@ class ConnectProxyTest {
         try {
             PLAIN = ScriptedTarget.plain();
             TLS = ScriptedTarget.tls();
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-                CLOSED_PORT = s.getLocalPort();
-            }
+            CLOSED_PORT = FreePorts.loopback();
         } catch (Exception e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -146,7 +144,7 @@ class ConnectProxyTest {
             s.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\nhello early")
                     .getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
-            assertThat(readHead(s.getInputStream())).isEqualTo("HTTP/1.1 200 OK\r\n\r\n");
+            assertThat(RawHttp.readHead(s.getInputStream())).isEqualTo("HTTP/1.1 200 OK\r\n\r\n");
             assertThat(new String(seen.get(10, TimeUnit.SECONDS), StandardCharsets.US_ASCII)).isEqualTo("hello early");
         }
     }
@@ -313,7 +311,7 @@ class ConnectProxyTest {
         try (SSLSocket s = connectTls()) {
             s.getOutputStream().write("GET /generate_204 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
-            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 204 ");
+            assertThat(RawHttp.readHead(s.getInputStream())).startsWith("HTTP/1.1 204 ");
         }
     }
 
@@ -344,7 +342,7 @@ class ConnectProxyTest {
         s.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         s.getOutputStream().flush();
-        assertThat(readHead(s.getInputStream())).isEqualTo("HTTP/1.1 200 OK\r\n\r\n");
+        assertThat(RawHttp.readHead(s.getInputStream())).isEqualTo("HTTP/1.1 200 OK\r\n\r\n");
         return s;
     }
 
@@ -356,18 +354,6 @@ class ConnectProxyTest {
             s.getOutputStream().flush();
             return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
-    }
-
-    static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        while (!b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-            int c = in.read();
-            if (c < 0) {
-                throw new IOException("EOF in HTTP head: " + b.toString(StandardCharsets.ISO_8859_1));
-            }
-            b.write(c);
-        }
-        return b.toString(StandardCharsets.ISO_8859_1);
     }
 
     private static void echo(Socket s) throws IOException {

@@ -2,7 +2,6 @@ package io.jderper.admission;
 
 import io.jderper.client.DerpClient;
 import io.jderper.client.DerpClientOptions;
-import io.jderper.key.NaclBox;
 import io.jderper.key.NodePrivateKey;
 import io.jderper.key.NodePublicKey;
 import io.jderper.protocol.Frame;
@@ -15,15 +14,11 @@ import io.jderper.testsupport.FuzzSupport;
 import io.jderper.testsupport.RawHttp;
 import io.jderper.testsupport.TestClient;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.Unpooled;
-import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 import java.lang.reflect.Field;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,14 +45,6 @@ class AbuseResilienceTest extends DerpServerTestBase {
         assertThat(p.source()).isEqualTo(from.publicKey());
     }
 
-    private static long usedDirectMemory() {
-        long tracked = PlatformDependent.usedDirectMemory();
-        if (tracked >= 0) {
-            return tracked;
-        }
-        return ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider m ? m.metric().usedDirectMemory() : 0;
-    }
-
     /**
      * A DERP client on a plain socket that completes the handshake and then never reads again (a Netty client with
      * auto-read off would still read whenever a read ended inside a frame).
@@ -73,11 +60,7 @@ class AbuseResilienceTest extends DerpServerTestBase {
             assertThat(raw.readHead()).startsWith("HTTP/1.1 101");
             byte[] serverKey = raw.readExactly(45);
             NodePublicKey server = NodePublicKey.fromBytes(java.util.Arrays.copyOfRange(serverKey, 13, 45));
-            byte[] sealed = NaclBox.between(key, server).seal("{\"version\":2}".getBytes(StandardCharsets.UTF_8));
-            byte[] info = new byte[32 + sealed.length];
-            System.arraycopy(key.publicKey().toBytes(), 0, info, 0, 32);
-            System.arraycopy(sealed, 0, info, 32, sealed.length);
-            raw.write(FuzzSupport.frame(FrameType.CLIENT_INFO, info));
+            raw.write(FuzzSupport.clientInfo(key, server, "{\"version\":2}"));
             byte[] head = raw.readExactly(5);
             assertThat(head[0]).isEqualTo((byte) FrameType.SERVER_INFO);
             raw.readExactly(((head[3] & 0xff) << 8) | (head[4] & 0xff));
@@ -104,7 +87,7 @@ class AbuseResilienceTest extends DerpServerTestBase {
             for (DropReason r : DropReason.values()) {
                 drops0 += metrics.packetsDropped(r, DerpMetrics.Kind.OTHER);
             }
-            long base = usedDirectMemory();
+            long base = DirectMemory.used();
             long peak = base;
             byte[] payload = new byte[60_000];
             for (int i = 0; i < 2000 && server.registry().isLocal(slow.publicKey()); i++) {
@@ -113,7 +96,7 @@ class AbuseResilienceTest extends DerpServerTestBase {
                 }
                 a.client.send(slow.publicKey(), Unpooled.wrappedBuffer(payload));
                 if (i % 100 == 0) {
-                    peak = Math.max(peak, usedDirectMemory());
+                    peak = Math.max(peak, DirectMemory.used());
                     assertRelays(c, d, i / 100);
                 }
             }

@@ -1,14 +1,12 @@
 package io.jderper.admission;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.jderper.testsupport.CapturedLogs;
 import io.jderper.testsupport.RawHttp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.Socket;
@@ -34,18 +32,16 @@ class ClientErrorFloodTest extends GuardedServerBase {
             + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: derp\r\n";
     static final String KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
 
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    private CapturedLogs logged;
 
     @BeforeEach
     void capture() {
-        logged.start();
-        root.addAppender(logged);
+        logged = CapturedLogs.all();
     }
 
     @AfterEach
     void release() {
-        root.detachAppender(logged);
+        logged.close();
     }
 
     interface Attack {
@@ -95,7 +91,7 @@ class ClientErrorFloodTest extends GuardedServerBase {
     }
 
     private List<ILoggingEvent> linesAtInfoOrAbove() {
-        return logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO)).toList();
+        return logged.atLeast(Level.INFO);
     }
 
     private void assertQuietAndCounted(String kind, Attack attack) throws Exception {

@@ -4,11 +4,9 @@ import io.jderper.protocol.FrameType;
 import io.jderper.testsupport.FuzzSupport;
 import io.jderper.testsupport.TestClient;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.client.ReactorResourceFactory;
@@ -51,18 +49,6 @@ class HostileMemoryTest extends GuardedServerBase {
     @Autowired
     ReactorResourceFactory reactor;
 
-    private static long usedDirect() {
-        long tracked = PlatformDependent.usedDirectMemory();
-        if (tracked >= 0) {
-            return tracked;
-        }
-        return ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider m ? m.metric().usedDirectMemory() : 0;
-    }
-
-    private static long allocatorDirect() {
-        return ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider m ? m.metric().usedDirectMemory() : -1;
-    }
-
     /** Collects garbage and gives pooled caches back, the way an idle server would over time. */
     private long[] settle() throws Exception {
         EventLoopGroup loops = reactor.getLoopResources().onServer(true);
@@ -82,7 +68,7 @@ class HostileMemoryTest extends GuardedServerBase {
             System.gc();
             Thread.sleep(100);
         }
-        return new long[] {usedDirect(), allocatorDirect(), mem.getHeapMemoryUsage().getUsed(), mem.getHeapMemoryUsage().getCommitted()};
+        return new long[] {DirectMemory.used(), DirectMemory.allocator(), mem.getHeapMemoryUsage().getUsed(), mem.getHeapMemoryUsage().getCommitted()};
     }
 
     private void awaitQuiet() throws InterruptedException {
@@ -180,7 +166,7 @@ class HostileMemoryTest extends GuardedServerBase {
             }
             for (Future<?> f : runs) {
                 f.get(120, TimeUnit.SECONDS);
-                peakDirect = Math.max(peakDirect, usedDirect());
+                peakDirect = Math.max(peakDirect, DirectMemory.used());
             }
         } finally {
             pool.shutdownNow();

@@ -1,13 +1,11 @@
 package io.jderper.admission;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.jderper.testsupport.CapturedLogs;
 import io.jderper.testsupport.LoopbackTls;
 import io.jderper.testsupport.RawHttp;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -54,11 +52,7 @@ class TlsHostileClientsTest extends StalledClientsBase {
 
     @Test
     void plainTextGarbageIsCountedNotLogged() throws Exception {
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        logged.start();
-        root.addAppender(logged);
-        try {
+        try (CapturedLogs logged = CapturedLogs.all()) {
             double before = count("derp_client_errors", "kind", "tls");
             int n = 1000;
             for (int i = 0; i < n; i++) {
@@ -68,11 +62,9 @@ class TlsHostileClientsTest extends StalledClientsBase {
                 }
             }
             assertThat(count("derp_client_errors", "kind", "tls") - before).isEqualTo(n);
-            List<ILoggingEvent> lines = logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO)).toList();
+            List<ILoggingEvent> lines = logged.atLeast(Level.INFO);
             assertThat(lines).as("log lines for %d TLS errors: %s", n, lines).hasSizeLessThanOrEqualTo(1)
                     .allSatisfy(e -> assertThat(e.getThrowableProxy()).isNull());
-        } finally {
-            root.detachAppender(logged);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.jderper.admission;
 import io.jderper.key.NodePrivateKey;
 import io.jderper.key.NodePublicKey;
 import io.jderper.server.ClientAdmission;
+import io.jderper.testsupport.FreePorts;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 import reactor.netty.resources.ConnectionProvider;
 
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -109,10 +109,7 @@ class VerificationChecksTest {
 
     @Test
     void unreachableControllerFollowsFailOpen_C70() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = FreePorts.loopback();
         URI url = URI.create("http://127.0.0.1:" + closedPort + "/admit");
         NodePublicKey key = NodePrivateKey.generate().publicKey();
         assertThat(run(new AdmissionControllerCheck(url, true, Duration.ofSeconds(5), pool), key).allowed()).isTrue();

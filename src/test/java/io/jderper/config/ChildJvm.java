@@ -1,5 +1,7 @@
 package io.jderper.config;
 
+import io.jderper.testsupport.LoopbackArgs;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,8 +24,7 @@ final class ChildJvm {
 
     /** Every run listens on loopback and ephemeral ports only, whatever else the arguments set. */
     static List<String> loopbackArgs(Path keyFile) {
-        return List.of("-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", keyFile.toString(),
-                "--management.server.port=0", "--management.server.address=127.0.0.1");
+        return List.of(LoopbackArgs.with(keyFile));
     }
 
     static Result run(Path workDir, Map<String, String> env, List<String> args) throws IOException, InterruptedException {

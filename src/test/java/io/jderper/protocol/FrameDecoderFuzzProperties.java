@@ -125,62 +125,55 @@ class FrameDecoderFuzzProperties {
 
     @Provide
     Arbitrary<List<int[]>> edits() {
-        return Combinators.combine(Arbitraries.integers(), Arbitraries.integers().between(0, 1 << 12))
-                .as((pos, op) -> new int[] {pos, op}).list().ofMinSize(1).ofMaxSize(4);
+        return FuzzSupport.edits(4);
     }
 
-    private static Arbitrary<byte[]> payload(int min, int max) {
-        return Arbitraries.bytes().array(byte[].class).ofMinSize(min).ofMaxSize(max);
-    }
-
-    @Provide
-    Arbitrary<byte[]> serverStreams() {
-        Arbitrary<byte[]> clientInfo = payload(FrameType.MIN_CLIENT_INFO, 200).map(p -> FuzzSupport.frame(FrameType.CLIENT_INFO, p));
-        Arbitrary<byte[]> later = Arbitraries.oneOf(
-                payload(32, 300).map(p -> FuzzSupport.frame(FrameType.SEND_PACKET, p)),
-                payload(64, 300).map(p -> FuzzSupport.frame(FrameType.FORWARD_PACKET, p)),
-                payload(1, 1).map(p -> FuzzSupport.frame(FrameType.NOTE_PREFERRED, p)),
-                Arbitraries.just(FuzzSupport.frame(FrameType.WATCH_CONNS, new byte[0])),
-                payload(32, 32).map(p -> FuzzSupport.frame(FrameType.CLOSE_PEER, p)),
-                payload(8, 64).map(p -> FuzzSupport.frame(FrameType.PING, p)),
-                payload(0, 64).map(p -> FuzzSupport.frame(FrameType.KEEP_ALIVE, p)),
-                Combinators.combine(Arbitraries.integers().between(0x16, 0xff), payload(0, 100))
-                        .as(FuzzSupport::frame));
-        return Combinators.combine(clientInfo, later.list().ofMaxSize(8)).as((ci, rest) -> {
+    /** The frame a stream must start with, then up to eight others. */
+    private static Arbitrary<byte[]> opening(Arbitrary<byte[]> first, Arbitrary<byte[]> later) {
+        return Combinators.combine(first, later.list().ofMaxSize(8)).as((f, rest) -> {
             List<byte[]> all = new ArrayList<>();
-            all.add(ci);
+            all.add(f);
             all.addAll(rest);
             return FuzzSupport.concat(all);
         });
     }
 
     @Provide
+    Arbitrary<byte[]> serverStreams() {
+        Arbitrary<byte[]> clientInfo = FuzzSupport.frames(FrameType.CLIENT_INFO, FrameType.MIN_CLIENT_INFO, 200);
+        Arbitrary<byte[]> later = Arbitraries.oneOf(
+                FuzzSupport.frames(FrameType.SEND_PACKET, 32, 300),
+                FuzzSupport.frames(FrameType.FORWARD_PACKET, 64, 300),
+                FuzzSupport.frames(FrameType.NOTE_PREFERRED, 1, 1),
+                Arbitraries.just(FuzzSupport.frame(FrameType.WATCH_CONNS, new byte[0])),
+                FuzzSupport.frames(FrameType.CLOSE_PEER, 32, 32),
+                FuzzSupport.frames(FrameType.PING, 8, 64),
+                FuzzSupport.frames(FrameType.KEEP_ALIVE, 0, 64),
+                FuzzSupport.unknownFrames(100));
+        return opening(clientInfo, later);
+    }
+
+    @Provide
     Arbitrary<byte[]> clientStreams() {
         byte[] magic = FrameType.MAGIC;
-        Arbitrary<byte[]> serverKey = payload(32, 32).map(k -> {
+        Arbitrary<byte[]> serverKey = FuzzSupport.bytes(32, 32).map(k -> {
             byte[] p = new byte[magic.length + 32];
             System.arraycopy(magic, 0, p, 0, magic.length);
             System.arraycopy(k, 0, p, magic.length, 32);
             return FuzzSupport.frame(FrameType.SERVER_KEY, p);
         });
         Arbitrary<byte[]> later = Arbitraries.oneOf(
-                payload(24, 80).map(p -> FuzzSupport.frame(FrameType.SERVER_INFO, p)),
-                payload(32, 300).map(p -> FuzzSupport.frame(FrameType.RECV_PACKET, p)),
-                payload(32, 33).map(p -> FuzzSupport.frame(FrameType.PEER_GONE, p)),
-                payload(32, 51).map(p -> FuzzSupport.frame(FrameType.PEER_PRESENT, p)),
-                payload(8, 8).map(p -> FuzzSupport.frame(FrameType.PING, p)),
-                payload(8, 8).map(p -> FuzzSupport.frame(FrameType.PONG, p)),
-                payload(8, 8).map(p -> FuzzSupport.frame(FrameType.RESTARTING, p)),
-                payload(0, 40).map(p -> FuzzSupport.frame(FrameType.HEALTH, p)),
+                FuzzSupport.frames(FrameType.SERVER_INFO, 24, 80),
+                FuzzSupport.frames(FrameType.RECV_PACKET, 32, 300),
+                FuzzSupport.frames(FrameType.PEER_GONE, 32, 33),
+                FuzzSupport.frames(FrameType.PEER_PRESENT, 32, 51),
+                FuzzSupport.frames(FrameType.PING, 8, 8),
+                FuzzSupport.frames(FrameType.PONG, 8, 8),
+                FuzzSupport.frames(FrameType.RESTARTING, 8, 8),
+                FuzzSupport.frames(FrameType.HEALTH, 0, 40),
                 Arbitraries.just(FuzzSupport.frame(FrameType.KEEP_ALIVE, new byte[0])),
-                Combinators.combine(Arbitraries.integers().between(0x16, 0xff), payload(0, 100))
-                        .as(FuzzSupport::frame));
-        return Combinators.combine(serverKey, later.list().ofMaxSize(8)).as((sk, rest) -> {
-            List<byte[]> all = new ArrayList<>();
-            all.add(sk);
-            all.addAll(rest);
-            return FuzzSupport.concat(all);
-        });
+                FuzzSupport.unknownFrames(100));
+        return opening(serverKey, later);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.jderper.server;
 
 import io.jderper.JderperApplication;
 import io.jderper.testsupport.DrainObserver;
+import io.jderper.testsupport.LoopbackArgs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -33,11 +34,10 @@ class GracefulDrainTest {
     private int managementPort;
 
     private ConfigurableApplicationContext start(String... extra) {
-        String[] base = {"-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", dir.resolve("k.json").toString(),
-                "--management.server.port=0", "--management.server.address=127.0.0.1",
+        String[] base = LoopbackArgs.with(dir.resolve("k.json"),
                 "--derper.relay.drain-period=" + DRAIN.toMillis() + "ms",
                 // Far below grace + drain: the sequence's own phase must get the time it needs regardless.
-                "--spring.lifecycle.timeout-per-shutdown-phase=2s"};
+                "--spring.lifecycle.timeout-per-shutdown-phase=2s");
         String[] args = java.util.Arrays.copyOf(base, base.length + extra.length);
         System.arraycopy(extra, 0, args, base.length, extra.length);
         return JderperApplication.start(args);

@@ -1,9 +1,9 @@
 package io.jderper.server;
 
 import io.jderper.config.RelayProperties;
-import io.jderper.key.NaclBox;
 import io.jderper.key.NodePrivateKey;
 import io.jderper.protocol.FrameType;
+import io.jderper.testsupport.CapturedLogs;
 import io.jderper.testsupport.DerpServerTestBase;
 import io.jderper.testsupport.FuzzSupport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -20,13 +20,9 @@ import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
-import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,22 +53,12 @@ class HandshakeFuzzProperties {
     }
 
     /** Warnings and errors of the relay's handlers: an "unexpected error" there is a bug even if it was contained. */
-    private static final ListAppender<ILoggingEvent> relayLog = new ListAppender<>();
-
-    static {
-        relayLog.start();
-        ((Logger) LoggerFactory.getLogger("io.jderper.server")).addAppender(relayLog);
-    }
+    private static final CapturedLogs relayLog = CapturedLogs.of("io.jderper.server");
 
     static void run(List<byte[]> chunks) throws Exception {
-        synchronized (relayLog) {
-            relayLog.list.clear();
-        }
+        relayLog.clear();
         runQuietly(chunks);
-        List<ILoggingEvent> problems;
-        synchronized (relayLog) {
-            problems = relayLog.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).toList();
-        }
+        List<ILoggingEvent> problems = relayLog.atLeast(Level.WARN);
         assertThat(problems).as("warnings from the relay").extracting(e -> e.getFormattedMessage()
                 + (e.getThrowableProxy() == null ? "" : " " + ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(e.getThrowableProxy())))
                 .isEmpty();
@@ -144,8 +130,7 @@ class HandshakeFuzzProperties {
 
     @Provide
     Arbitrary<List<int[]>> edits() {
-        return Combinators.combine(Arbitraries.integers(), Arbitraries.integers().between(0, 1 << 12))
-                .as((pos, op) -> new int[] {pos, op}).list().ofMinSize(1).ofMaxSize(3);
+        return FuzzSupport.edits(3);
     }
 
     /** A ClientInfo sealed to the server (with one of several plaintexts) followed by ordinary frames. */
@@ -163,13 +148,13 @@ class HandshakeFuzzProperties {
                 "{\"version\":",
                 "{\"IsProber\":true}");
         Arbitrary<byte[]> frames = Arbitraries.oneOf(
-                bytes(32, 200).map(p -> FuzzSupport.frame(FrameType.SEND_PACKET, p)),
-                bytes(64, 200).map(p -> FuzzSupport.frame(FrameType.FORWARD_PACKET, p)),
-                bytes(1, 1).map(p -> FuzzSupport.frame(FrameType.NOTE_PREFERRED, p)),
+                FuzzSupport.frames(FrameType.SEND_PACKET, 32, 200),
+                FuzzSupport.frames(FrameType.FORWARD_PACKET, 64, 200),
+                FuzzSupport.frames(FrameType.NOTE_PREFERRED, 1, 1),
                 Arbitraries.just(FuzzSupport.frame(FrameType.WATCH_CONNS, new byte[0])),
-                bytes(32, 32).map(p -> FuzzSupport.frame(FrameType.CLOSE_PEER, p)),
-                bytes(8, 40).map(p -> FuzzSupport.frame(FrameType.PING, p)),
-                Combinators.combine(Arbitraries.integers().between(0x16, 0xff), bytes(0, 60)).as(FuzzSupport::frame));
+                FuzzSupport.frames(FrameType.CLOSE_PEER, 32, 32),
+                FuzzSupport.frames(FrameType.PING, 8, 40),
+                FuzzSupport.unknownFrames(60));
         return Combinators.combine(plaintexts, frames.list().ofMaxSize(6), Arbitraries.of(true, false))
                 .as((plain, rest, selfSend) -> {
                     NodePrivateKey client = NodePrivateKey.generate();
@@ -183,10 +168,6 @@ class HandshakeFuzzProperties {
                     all.addAll(rest);
                     return FuzzSupport.concat(all);
                 });
-    }
-
-    private static Arbitrary<byte[]> bytes(int min, int max) {
-        return Arbitraries.bytes().array(byte[].class).ofMinSize(min).ofMaxSize(max);
     }
 
     /**
@@ -204,10 +185,6 @@ class HandshakeFuzzProperties {
     }
 
     private static byte[] clientInfo(NodePrivateKey client, String plain) {
-        byte[] sealed = NaclBox.between(client, SERVER_KEY.publicKey()).seal(plain.getBytes(StandardCharsets.UTF_8));
-        byte[] info = new byte[32 + sealed.length];
-        System.arraycopy(client.publicKey().toBytes(), 0, info, 0, 32);
-        System.arraycopy(sealed, 0, info, 32, sealed.length);
-        return FuzzSupport.frame(FrameType.CLIENT_INFO, info);
+        return FuzzSupport.clientInfo(client, SERVER_KEY.publicKey(), plain);
     }
 }

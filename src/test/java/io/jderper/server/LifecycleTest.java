@@ -3,6 +3,7 @@ package io.jderper.server;
 import io.jderper.JderperApplication;
 import io.jderper.key.ServerKeyFile;
 import io.jderper.protocol.Frame;
+import io.jderper.testsupport.LoopbackArgs;
 import io.jderper.testsupport.TestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,8 +34,7 @@ class LifecycleTest {
         Files.writeString(keyFile, "{\"PrivateKey\": \"privkey:0002030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f60\"}");
         Path meshKey = dir.resolve("mesh.key");
         Files.writeString(meshKey, "  " + "ab".repeat(32) + "\n");
-        try (var ctx = start("-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", keyFile.toString(),
-                "-mesh-psk-file", meshKey.toString(), "--management.server.port=0", "--management.server.address=127.0.0.1")) {
+        try (var ctx = start(LoopbackArgs.with(keyFile, "-mesh-psk-file", meshKey.toString()))) {
             DerpServer server = ctx.getBean(DerpServer.class);
             assertThat(server.identity().publicKey().toHex())
                     .isEqualTo("07a37cbc142093c8b755dc1b10e86cb426374ad16aa853ed0bdfc0b2b86d1c7c");
@@ -49,7 +49,7 @@ class LifecycleTest {
     void c57_c66_c73_badConfigurationFailsNamingTheProperty(@TempDir Path dir) throws Exception {
         Path key = dir.resolve("k.json");
         ServerKeyFile.loadOrCreate(key);
-        String[] base = {"-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", key.toString(), "--management.server.port=0", "--management.server.address=127.0.0.1"};
+        String[] base = LoopbackArgs.with(key);
         assertThatThrownBy(() -> start(concat(base, "-home", "foo"))).hasStackTraceContaining("derper.home");
         assertThatThrownBy(() -> start(concat(base, "-mesh-with", "other.example")))
                 .hasStackTraceContaining("derper.mesh.with requires a mesh key");
@@ -66,9 +66,8 @@ class LifecycleTest {
 
     @Test
     void gracefulShutdownSendsRestartingThenDrains(@TempDir Path dir) throws Exception {
-        var ctx = start("-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", dir.resolve("k.json").toString(),
-                "--management.server.port=0", "--management.server.address=127.0.0.1", "--derper.relay.drain-period=1s", "--derper.relay.restart-reconnect-in=250ms",
-                "--derper.relay.restart-try-for=7s");
+        var ctx = start(LoopbackArgs.with(dir.resolve("k.json"), "--derper.relay.drain-period=1s",
+                "--derper.relay.restart-reconnect-in=250ms", "--derper.relay.restart-try-for=7s"));
         URI url = URI.create("http://127.0.0.1:" + port(ctx) + "/derp");
         TestClient[] clients = new TestClient[4];
         for (int i = 0; i < clients.length; i++) {
@@ -92,8 +91,7 @@ class LifecycleTest {
 
     @Test
     void c84_relayDisabledKeepsTheOtherEndpoints(@TempDir Path dir) throws Exception {
-        try (var ctx = start("-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", dir.resolve("k.json").toString(),
-                "--management.server.port=0", "--management.server.address=127.0.0.1", "-derp=false")) {
+        try (var ctx = start(LoopbackArgs.with(dir.resolve("k.json"), "-derp=false"))) {
             try (var raw = new io.jderper.testsupport.RawHttp(port(ctx))) {
                 raw.write("GET /derp HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: DERP\r\n\r\n");
                 assertThat(raw.readHead()).startsWith("HTTP/1.1 404");
@@ -112,8 +110,8 @@ class LifecycleTest {
     @Test
     void c38_keepAlivesOnAFixedPerConnectionPeriod(@TempDir Path dir) throws Exception {
         // The original's 60 s + [0,5 s) cadence, scaled down through derper.relay.keep-alive(-jitter).
-        try (var ctx = start("-a", "127.0.0.1:0", "-http-port", "-1", "-stun-port", "0", "-c", dir.resolve("k.json").toString(),
-                "--management.server.port=0", "--management.server.address=127.0.0.1", "--derper.relay.keep-alive=400ms", "--derper.relay.keep-alive-jitter=100ms");
+        try (var ctx = start(LoopbackArgs.with(dir.resolve("k.json"),
+                "--derper.relay.keep-alive=400ms", "--derper.relay.keep-alive-jitter=100ms"));
              TestClient a = TestClient.connect(URI.create("http://127.0.0.1:" + port(ctx) + "/derp"))) {
             long[] at = new long[4];
             long start = System.nanoTime();

@@ -1,6 +1,7 @@
 package io.jderper.server;
 
 import io.jderper.JderperApplication;
+import io.jderper.testsupport.LoopbackArgs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -24,10 +25,9 @@ class ShutdownOrderTest {
 
     @Test
     void theSequenceIsAloneInItsPhaseAheadOfTheListenersAndTheRelayOpensBeforeThem() {
-        try (ConfigurableApplicationContext ctx = JderperApplication.start("-a", "127.0.0.1:0", "-http-port", "-1",
-                "-stun-port", "0", "-c", dir.resolve("k.json").toString(), "--management.server.port=0",
-                "--management.server.address=127.0.0.1", "--derper.mesh.key=" + "ab".repeat(32),
-                "--derper.probe.enabled=true", "--derper.probe.listen=127.0.0.1:0")) {
+        try (ConfigurableApplicationContext ctx = JderperApplication.start(LoopbackArgs.with(dir.resolve("k.json"),
+                "--derper.mesh.key=" + "ab".repeat(32),
+                "--derper.probe.enabled=true", "--derper.probe.listen=127.0.0.1:0"))) {
             Map<String, SmartLifecycle> lifecycles = ctx.getBeansOfType(SmartLifecycle.class);
             assertThat(lifecycles).containsKey("shutdownSequence");
             assertThat(lifecycles).as("beans in the shutdown sequence's phase")

@@ -1,6 +1,7 @@
 package io.jderper.server;
 
 import io.jderper.testsupport.DrainObserver;
+import io.jderper.testsupport.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -8,7 +9,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +34,8 @@ class SigtermDrainTest {
 
     @Test
     void sigtermDrainsBeforeTheProcessExits() throws Exception {
-        int derpPort = freePort();
-        int managementPort = freePort();
+        int derpPort = FreePorts.loopback();
+        int managementPort = FreePorts.loopback();
         Path logFile = dir.resolve("node.log");
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
@@ -79,13 +79,6 @@ class SigtermDrainTest {
             if (node.isAlive()) {
                 node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.jderper.server;
 
 import io.jderper.JderperApplication;
+import io.jderper.testsupport.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -9,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ class StartupUpgradeTest {
     void theFirstAnswerOnTheDerpPortIsAWorkingUpgrade() throws Exception {
         Path keyFile = dir.resolve("derper.key");
         assertThat(keyFile).doesNotExist();
-        int port = freePort();
+        int port = FreePorts.loopback();
         CompletableFuture<ConfigurableApplicationContext> started = CompletableFuture.supplyAsync(() -> JderperApplication.start(
                 "-a", "127.0.0.1:" + port, "-http-port", "-1", "-stun-port", "0", "-c", keyFile.toString(),
                 "--management.server.port=0", "--management.server.address=127.0.0.1"));
@@ -85,11 +85,4 @@ class StartupUpgradeTest {
         }
     }
 
-    /** A loopback port free right now; the server binds it moments later (a test needs to knock before it answers). */
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
-    }
 }

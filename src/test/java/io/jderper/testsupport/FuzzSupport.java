@@ -1,12 +1,20 @@
 package io.jderper.testsupport;
 
+import io.jderper.key.NaclBox;
+import io.jderper.key.NodePrivateKey;
+import io.jderper.key.NodePublicKey;
+import io.jderper.protocol.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.UnpooledDirectByteBuf;
 import io.netty.buffer.UnpooledHeapByteBuf;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,6 +65,37 @@ public final class FuzzSupport {
 
     public static byte[] frame(int type, byte[] payload) {
         return ByteBuffer.allocate(5 + payload.length).put((byte) type).putInt(payload.length).put(payload).array();
+    }
+
+    /** A ClientInfo frame from {@code client}: its public key, then {@code json} sealed to {@code server}. */
+    public static byte[] clientInfo(NodePrivateKey client, NodePublicKey server, String json) {
+        byte[] sealed = NaclBox.between(client, server).seal(json.getBytes(StandardCharsets.UTF_8));
+        byte[] info = new byte[32 + sealed.length];
+        System.arraycopy(client.publicKey().toBytes(), 0, info, 0, 32);
+        System.arraycopy(sealed, 0, info, 32, sealed.length);
+        return frame(FrameType.CLIENT_INFO, info);
+    }
+
+    /** Between {@code min} and {@code max} random bytes. */
+    public static Arbitrary<byte[]> bytes(int min, int max) {
+        return Arbitraries.bytes().array(byte[].class).ofMinSize(min).ofMaxSize(max);
+    }
+
+    /** {@code type} frames carrying {@code min} to {@code max} random bytes. */
+    public static Arbitrary<byte[]> frames(int type, int min, int max) {
+        return bytes(min, max).map(p -> frame(type, p));
+    }
+
+    /** Frames of the types above the highest the protocol defines, carrying up to {@code maxPayload} random bytes. */
+    public static Arbitrary<byte[]> unknownFrames(int maxPayload) {
+        return Combinators.combine(Arbitraries.integers().between(FrameType.RESTARTING + 1, 0xff), bytes(0, maxPayload))
+                .as(FuzzSupport::frame);
+    }
+
+    /** One to {@code max} {position, operation} pairs for {@link #mutate}. */
+    public static Arbitrary<List<int[]>> edits(int max) {
+        return Combinators.combine(Arbitraries.integers(), Arbitraries.integers().between(0, 1 << 12))
+                .as((pos, op) -> new int[] {pos, op}).list().ofMinSize(1).ofMaxSize(max);
     }
 
     public static byte[] concat(List<byte[]> parts) {

@@ -4,6 +4,7 @@ import io.jderper.config.DerperProperties;
 import io.jderper.config.HttpPortProperties;
 import io.jderper.config.TlsProperties;
 import io.jderper.key.NodePublicKey;
+import io.jderper.testsupport.FreePorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -99,7 +100,7 @@ class AcmePebbleTest {
                 .bindNow();
         int port = ((InetSocketAddress) server.address()).getPort();
         if (!pebbleRunning) {
-            pebble.start(tmp, port80 != null ? port80.port() : Pebble.freePort(), port, false);
+            pebble.start(tmp, port80 != null ? port80.port() : FreePorts.loopback(), port, false);
             pebbleRunning = true;
         }
         tls.start();

@@ -1,13 +1,13 @@
 package io.jderper.tls;
 
 import io.jderper.testsupport.ExternalTools;
+import io.jderper.testsupport.FreePorts;
 import io.jderper.testsupport.TestPki;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,8 +34,8 @@ final class Pebble implements AutoCloseable {
     private Process dns;
 
     private Pebble(Path dir) throws Exception {
-        this.acmePort = freePort();
-        this.managementPort = freePort();
+        this.acmePort = FreePorts.loopback();
+        this.managementPort = FreePorts.loopback();
         var pair = TestPki.ecKey();
         apiCert = TestPki.selfSigned(pair, "pebble-test-api", Instant.now().minusSeconds(60), Duration.ofDays(2),
                 "127.0.0.1", "localhost");
@@ -62,10 +62,10 @@ final class Pebble implements AutoCloseable {
      */
     void start(Path dir, int httpPort, int tlsPort, boolean alwaysValid) throws Exception {
         // Host names resolve through pebble's companion mock DNS server: every name is 127.0.0.1, no IPv6.
-        int dnsPort = freePort();
+        int dnsPort = FreePorts.loopback();
         dns = new ProcessBuilder(ExternalTools.require("pebble-challtestsrv").toString(),
                 "-dns01", "127.0.0.1:" + dnsPort, "-http01", "", "-https01", "", "-tlsalpn01", "",
-                "-management", "127.0.0.1:" + freePort(), "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "")
+                "-management", "127.0.0.1:" + FreePorts.loopback(), "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("challtestsrv.log").toFile()).start();
         Path config = dir.resolve("pebble-config.json");
         Files.writeString(config, """
@@ -141,13 +141,6 @@ final class Pebble implements AutoCloseable {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
         }
     }
 
