@@ -53,11 +53,11 @@ class ProberComposeTest {
     void itsRegionIsTheMeshProfilesNodesAsTheyServe() {
         // Without Spring the prober binds derper.* from its environment alone (no packaged application.yml).
         Map<String, Object> bound = PropertyCatalog.bindAll(List.of(new SystemEnvironmentPropertySource("env",
-                new LinkedHashMap<>(environment(prober)))));
+                new LinkedHashMap<>(ContainerFilesTest.environmentOf(prober)))));
         MeshProperties mesh = (MeshProperties) bound.get("derper.mesh");
         assertThat(mesh.with()).containsExactly("derp-1:3340", "derp-2:3340");
         for (String node : List.of("derp-1", "derp-2")) {
-            Map<String, String> env = environment(map(services.get(node)));
+            Map<String, String> env = ContainerFilesTest.environmentOf(map(services.get(node)));
             assertThat(env.get("DERPER_LISTEN")).isEqualTo(":3340");
             assertThat(env.get("DERPER_MESH_TLS")).as("plain HTTP, as the nodes").isEqualTo(String.valueOf(mesh.tls()));
             assertThat(list(map(services.get(node)).get("ports"))).anyMatch(p -> String.valueOf(p).endsWith(":3478/udp"));
@@ -74,14 +74,5 @@ class ProberComposeTest {
         assertThat(String.join(" ", list(at(prober, "healthcheck.test")).stream().map(String::valueOf).toList()))
                 .contains("http://127.0.0.1:8030/healthz");
         assertThat(list(prober.get("ports"))).containsExactly("127.0.0.1:8030:8030/tcp");
-    }
-
-    private static Map<String, String> environment(Map<String, Object> service) {
-        Map<String, String> out = new LinkedHashMap<>();
-        Object env = service.get("environment");
-        if (env instanceof Map<?, ?> m) {
-            m.forEach((k, v) -> out.put(String.valueOf(k), v == null ? "" : String.valueOf(v)));
-        }
-        return out;
     }
 }
