@@ -48,7 +48,8 @@ final class MeshPropagation {
               --probe-interval D          time between probe packets, the figures' resolution (default 100us)
               --round-timeout D           give a round up after this long (default 2s)
               --allow-remote              permit non-loopback targets
-            Prints one JSON line on stdout at the end.
+            Prints one JSON line on stdout at the end: per case min/p50/p90/p99/max in ms and the rounds within
+            1 ms; new_known_at_handshake counts rounds where A delivered before the client's handshake with B ended.
             """.formatted(MAX_ROUNDS);
 
     /** True when {@code args} select this mode. */
