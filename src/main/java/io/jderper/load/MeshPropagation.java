@@ -8,6 +8,7 @@ import io.jderper.key.NodePublicKey;
 import io.jderper.protocol.Frame;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -264,7 +265,9 @@ final class MeshPropagation {
     private long moveRound(DerpClient sender) throws Exception {
         NodePrivateKey key = NodePrivateKey.generate();
         Receiver onA = new Receiver();
-        DerpClient here = DerpClient.connect(o.url(), key, clientOptions, onA, group.next()).get(10, TimeUnit.SECONDS);
+        // Both connections of the key on one loop, so that the close below is issued directly, not as a task.
+        EventLoop loop = group.next();
+        DerpClient here = DerpClient.connect(o.url(), key, clientOptions, onA, loop).get(10, TimeUnit.SECONDS);
         Receiver onB = new Receiver();
         Prober prober = new Prober(sender, key.publicKey());
         DerpClient there = null;
@@ -273,7 +276,7 @@ final class MeshPropagation {
             if (since(System.nanoTime(), onA.firstStamp) < 0) {
                 return -1;
             }
-            CompletableFuture<DerpClient> connecting = DerpClient.connect(o.peerUrl(), key, clientOptions, onB, group.next());
+            CompletableFuture<DerpClient> connecting = DerpClient.connect(o.peerUrl(), key, clientOptions, onB, loop);
             CompletableFuture<Long> movedAt = connecting.thenApply(c -> {
                 long t = System.nanoTime();
                 here.close();
