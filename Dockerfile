@@ -48,6 +48,8 @@ COPY --from=build /layers/application/ ./
 # OutOfMemoryError that ends the process, not a kernel OOM kill). Serial GC and two JIT threads keep the footprint
 # small. Netty keeps sun.misc.Unsafe on JDK 25 (off by default there; bounds-checked buffer access showed in the relay
 # path). The Unsafe options and compact object headers need JDK 24+: an older runtime would refuse to start.
+# A small node (a few thousand clients, 256 MiB) takes the options of helm/jderper/ci/small-node-values.yaml instead:
+# its JDK_JAVA_OPTIONS and MALLOC_ARENA_MAX=1 (docs/performance.md, "Memory").
 ENV DERPER_KEYFILE=/var/lib/derper/derper.key \
     DERPER_TLS_CERTDIR=/var/lib/derper/certs \
     JDK_JAVA_OPTIONS="-Xmx392m -XX:MaxDirectMemorySize=168m -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=48m -Xss512k -XX:+UseSerialGC -XX:CICompilerCount=2 -XX:+ExitOnOutOfMemoryError -XX:+UseCompactObjectHeaders -Dio.netty.noUnsafe=false --sun-misc-unsafe-memory-access=allow"

@@ -7,6 +7,8 @@ import io.jderper.key.NodePrivateKey;
 import io.jderper.key.NodePublicKey;
 import io.jderper.protocol.Frame;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -16,16 +18,21 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code jderper load --mesh-propagation N}: how long a sibling takes to learn a client. Two meshed nodes: a sender on
  * node A ({@code --url}) sends small stamped packets to a key every {@code --probe-interval} while a client with that
- * key connects to node B ({@code --peer-url}). The figure of a round is the send time of the first packet that reaches
- * the client, minus the moment the client's handshake with B completed (0 if A already knew it by then); its
- * resolution is the probe interval. The move case first connects the key to A, then connects it to B and at once
- * closes it on A: the figure is the first packet reaching it on B, from that moment.
+ * key connects to node B ({@code --peer-url}). The figure of a round is the send stamp of the first packet that
+ * reaches the client, minus the moment the client's handshake with B completed (0 if A already delivered by then,
+ * counted as {@code new_known_at_handshake}: B announces a client before it sends ServerInfo). The move case first
+ * connects the key to A, then connects it to B and at once closes it on A: the figure is the first packet reaching it
+ * on B, from that moment. Every stamp is taken on an event loop where the event happens (probes as they are written
+ * on the sender's loop, handshakes as ServerInfo is opened), and the results are futures completed there, so neither
+ * a polling thread nor the main thread's wake-up enters the figures; their resolution is the probe interval.
  */
 final class MeshPropagation {
     static final int MAX_ROUNDS = 10_000;
@@ -42,7 +49,8 @@ final class MeshPropagation {
               --probe-interval D          time between probe packets, the figures' resolution (default 100us)
               --round-timeout D           give a round up after this long (default 2s)
               --allow-remote              permit non-loopback targets
-            Prints one JSON line on stdout at the end.
+            Prints one JSON line on stdout at the end: per case min/p50/p90/p99/max in ms and the rounds within
+            1 ms; new_known_at_handshake counts rounds where A delivered before the client's handshake with B ended.
             """.formatted(MAX_ROUNDS);
 
     /** True when {@code args} select this mode. */
@@ -161,22 +169,18 @@ final class MeshPropagation {
         this.clientOptions = opts;
     }
 
-    /** Receives the probe packets for one key and remembers the stamp of the first one. */
+    /** Receives the probe packets for one key and completes with the send stamp of the first one, on its loop. */
     private static final class Receiver implements FrameListener {
-        volatile long firstStamp = Long.MIN_VALUE;
+        final CompletableFuture<Long> firstStamp = new CompletableFuture<>();
 
         @Override
         public void onFrame(DerpClient c, Frame frame) {
-            if (frame instanceof Frame.RecvPacket p && firstStamp == Long.MIN_VALUE) {
+            if (frame instanceof Frame.RecvPacket p && !firstStamp.isDone()) {
                 ByteBuf f = p.frame();
                 if (f.readableBytes() >= p.packetOffset() + STAMP) {
-                    firstStamp = f.getLong(f.readerIndex() + p.packetOffset());
+                    firstStamp.complete(f.getLong(f.readerIndex() + p.packetOffset()));
                 }
             }
-        }
-
-        boolean got() {
-            return firstStamp != Long.MIN_VALUE;
         }
     }
 
@@ -193,9 +197,11 @@ final class MeshPropagation {
             long[] fresh = new long[o.rounds()];
             long[] moved = new long[o.rounds()];
             int timeouts = 0;
+            int knownAtHandshake = 0;
             for (int i = 0; i < o.rounds(); i++) {
                 fresh[i] = newClientRound(sender);
                 moved[i] = moveRound(sender);
+                knownAtHandshake += fresh[i] == 0 ? 1 : 0;
                 timeouts += (fresh[i] < 0 ? 1 : 0) + (moved[i] < 0 ? 1 : 0);
                 if (o.rounds() >= 10 && (i + 1) % (o.rounds() / 10) == 0) {
                     err.printf("mesh propagation: %d/%d rounds%n", i + 1, o.rounds());
@@ -204,6 +210,7 @@ final class MeshPropagation {
             JsonLine json = new JsonLine().put("mode", "mesh-propagation").put("rounds", o.rounds())
                     .put("probe_interval_us", o.probeInterval().toNanos() / 1000.0);
             summary(json, "new", fresh);
+            json.put("new_known_at_handshake", knownAtHandshake);
             summary(json, "move", moved);
             return json.put("timeouts", timeouts);
         } finally {
@@ -225,45 +232,60 @@ final class MeshPropagation {
                 .put(name + "_max_ms", ok[ok.length - 1] / 1e6);
     }
 
-    /** A fresh key connects to B; returns nanoseconds until A delivers to it, or -1 on timeout. */
+    /**
+     * A fresh key connects to B; returns nanoseconds from the client's handshake completing (stamped on its event
+     * loop as ServerInfo is opened) to the send stamp of the first probe A delivered to it, 0 if A delivered before
+     * that, or -1 on timeout.
+     */
     private long newClientRound(DerpClient sender) throws Exception {
         NodePrivateKey key = NodePrivateKey.generate();
         Receiver r = new Receiver();
-        Prober prober = new Prober(sender, key.publicKey(), r);
+        Prober prober = new Prober(sender, key.publicKey());
         prober.start();
+        CompletableFuture<DerpClient> connecting = DerpClient.connect(o.peerUrl(), key, clientOptions, r, group.next());
+        // Attached before the handshake can finish, so it runs on the client's loop the moment it does.
+        CompletableFuture<Long> connectedAt = connecting.thenApply(c -> System.nanoTime());
         DerpClient there = null;
         try {
-            there = DerpClient.connect(o.peerUrl(), key, clientOptions, r, group.next()).get(10, TimeUnit.SECONDS);
-            long connectedAt = System.nanoTime();
-            return prober.awaitFirst(connectedAt);
+            there = connecting.get(10, TimeUnit.SECONDS);
+            return since(connectedAt.get(), r.firstStamp);
         } finally {
-            prober.stopAndJoin();
+            prober.stop();
             if (there != null) {
                 there.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             }
         }
     }
 
-    /** A key first on A, then on B and closed on A at once; returns nanoseconds until A delivers to it on B, or -1. */
+    /**
+     * A key first on A (A delivers to it locally), then on B, and the moment its handshake with B completes its
+     * connection to A is closed, on the event loop: returns nanoseconds from then to the send stamp of the first
+     * probe A delivered to it on B, or -1.
+     */
     private long moveRound(DerpClient sender) throws Exception {
         NodePrivateKey key = NodePrivateKey.generate();
         Receiver onA = new Receiver();
-        DerpClient here = DerpClient.connect(o.url(), key, clientOptions, onA, group.next()).get(10, TimeUnit.SECONDS);
+        // Both connections of the key on one loop, so that the close below is issued directly, not as a task.
+        EventLoop loop = group.next();
+        DerpClient here = DerpClient.connect(o.url(), key, clientOptions, onA, loop).get(10, TimeUnit.SECONDS);
         Receiver onB = new Receiver();
-        Prober prober = new Prober(sender, key.publicKey(), onA);
+        Prober prober = new Prober(sender, key.publicKey());
         DerpClient there = null;
         try {
             prober.start();
-            if (prober.awaitFirst(System.nanoTime()) < 0) {
+            if (since(System.nanoTime(), onA.firstStamp) < 0) {
                 return -1;
             }
-            prober.watch(onB);
-            there = DerpClient.connect(o.peerUrl(), key, clientOptions, onB, group.next()).get(10, TimeUnit.SECONDS);
-            long movedAt = System.nanoTime();
-            here.close();
-            return prober.awaitFirst(movedAt);
+            CompletableFuture<DerpClient> connecting = DerpClient.connect(o.peerUrl(), key, clientOptions, onB, loop);
+            CompletableFuture<Long> movedAt = connecting.thenApply(c -> {
+                long t = System.nanoTime();
+                here.close();
+                return t;
+            });
+            there = connecting.get(10, TimeUnit.SECONDS);
+            return since(movedAt.get(), onB.firstStamp);
         } finally {
-            prober.stopAndJoin();
+            prober.stop();
             here.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             if (there != null) {
                 there.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -271,59 +293,40 @@ final class MeshPropagation {
         }
     }
 
-    /** A thread that sends a stamped packet to one key every probe interval until stopped. */
-    private final class Prober extends Thread {
+    /** Nanoseconds from {@code from} to the first delivered probe's send stamp (0 if before), or -1 on timeout. */
+    private long since(long from, CompletableFuture<Long> firstStamp) throws Exception {
+        try {
+            return Math.max(0, firstStamp.get(o.roundTimeout().toNanos(), TimeUnit.NANOSECONDS) - from);
+        } catch (TimeoutException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Sends a packet to one key every probe interval from the sender's own event loop, stamped as it is written: no
+     * thread of its own to be scheduled late, no hand-over between stamping and writing.
+     */
+    private final class Prober {
         private final DerpClient sender;
         private final NodePublicKey dst;
-        private volatile Receiver watching;
-        private volatile boolean stop;
+        private ScheduledFuture<?> task;
 
-        Prober(DerpClient sender, NodePublicKey dst, Receiver watching) {
-            super("mesh-propagation-prober");
-            setDaemon(true);
+        Prober(DerpClient sender, NodePublicKey dst) {
             this.sender = sender;
             this.dst = dst;
-            this.watching = watching;
         }
 
-        void watch(Receiver r) {
-            watching = r;
-        }
-
-        @Override
-        public void run() {
-            long interval = o.probeInterval().toNanos();
-            long next = System.nanoTime();
-            while (!stop) {
-                ByteBuf b = sender.channel().alloc().buffer(STAMP);
+        void start() {
+            Channel ch = sender.channel();
+            task = ch.eventLoop().scheduleWithFixedDelay(() -> {
+                ByteBuf b = ch.alloc().buffer(STAMP);
                 b.writeLong(System.nanoTime()).writeLong(0);
                 sender.send(dst, b);
-                next += interval;
-                long wait = next - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
-                } else {
-                    next = System.nanoTime();
-                }
-            }
+            }, 0, o.probeInterval().toNanos(), TimeUnit.NANOSECONDS);
         }
 
-        /** Nanoseconds from {@code from} to the send stamp of the first delivered probe (0 if before), or -1. */
-        long awaitFirst(long from) {
-            long deadline = System.nanoTime() + o.roundTimeout().toNanos();
-            Receiver r = watching;
-            while (!r.got()) {
-                if (System.nanoTime() > deadline) {
-                    return -1;
-                }
-                LockSupport.parkNanos(20_000);
-            }
-            return Math.max(0, r.firstStamp - from);
-        }
-
-        void stopAndJoin() throws InterruptedException {
-            stop = true;
-            join(1000);
+        void stop() {
+            task.cancel(false);
         }
     }
 }

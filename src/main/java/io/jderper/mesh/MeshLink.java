@@ -281,27 +281,135 @@ final class MeshLink implements PacketForwarder {
             if (ended || session != this) {
                 return;
             }
-            if (frame instanceof Frame.PeerPresent p) {
+            frame.accept(frames);
+        }
+
+        /**
+         * What each frame from the sibling does to the link. A visitor, so that a new frame type does not compile
+         * until the link decides what it means; runs on the loop, after {@link #connected} set {@link #client}.
+         */
+        private final Frame.Visitor<Void> frames = new Frame.Visitor<>() {
+            @Override
+            public Void peerPresent(Frame.PeerPresent p) {
                 if (!sawPresent) {
                     sawPresent = true;
-                    becameUp(c);
+                    becameUp(client);
                 }
+                // Installed in the registry here and now, on the frame's own loop: A forwards from this moment.
                 if (learned.add(p.peer())) {
                     learnedCount = learned.size();
                     env.registry().addForwarder(p.peer(), MeshLink.this);
                 }
-            } else if (frame instanceof Frame.PeerGone g) {
+                return null;
+            }
+
+            @Override
+            public Void peerGone(Frame.PeerGone g) {
                 if (learned.remove(g.peer())) {
                     learnedCount = learned.size();
                 }
                 // Every PeerGone withdraws the key, as the original does; the registry counts removals of a
                 // forwarder it did not have.
                 env.registry().removeForwarder(g.peer(), MeshLink.this);
-            } else if (frame instanceof Frame.Restarting r) {
+                return null;
+            }
+
+            @Override
+            public Void restarting(Frame.Restarting r) {
                 log.info("mesh {}: sibling is restarting (reconnect in {} ms)", target.name(), r.reconnectInMillis());
                 closeCause = new LinkFailure(LinkFailure.Reason.LOST, "sibling is restarting");
+                return null;
             }
-        }
+
+            /** Packets addressed to this server's own key: nothing here receives them (the client releases them). */
+            @Override
+            public Void recvPacket(Frame.RecvPacket f) {
+                return null;
+            }
+
+            /** Liveness only: any read resets the link's idle timer. */
+            @Override
+            public Void keepAlive(Frame.KeepAlive f) {
+                return null;
+            }
+
+            /** The client answers pings itself. */
+            @Override
+            public Void ping(Frame.Ping f) {
+                return null;
+            }
+
+            /** The link sends no pings of its own. */
+            @Override
+            public Void pong(Frame.Pong f) {
+                return null;
+            }
+
+            /** A problem the sibling reports about this connection; the link's state is what it observes itself. */
+            @Override
+            public Void health(Frame.Health f) {
+                return null;
+            }
+
+            /** A known type the client decoder skipped (a frame too short to read): activity, nothing more. */
+            @Override
+            public Void ignored(Frame.Ignored f) {
+                return null;
+            }
+
+            /** A type newer than this protocol version: skipped, as the original's client does. */
+            @Override
+            public Void unknown(Frame.Unknown f) {
+                return null;
+            }
+
+            /** The handshake's frames; the client consumed the real ones before the link existed. */
+            @Override
+            public Void serverKey(Frame.ServerKey f) {
+                return null;
+            }
+
+            @Override
+            public Void serverInfo(Frame.ServerInfo f) {
+                return null;
+            }
+
+            @Override
+            public Void clientInfo(Frame.ClientInfo f) {
+                return notFromServers(f);
+            }
+
+            @Override
+            public Void sendPacket(Frame.SendPacket f) {
+                return notFromServers(f);
+            }
+
+            @Override
+            public Void forwardPacket(Frame.ForwardPacket f) {
+                return notFromServers(f);
+            }
+
+            @Override
+            public Void notePreferred(Frame.NotePreferred f) {
+                return notFromServers(f);
+            }
+
+            @Override
+            public Void watchConns(Frame.WatchConns f) {
+                return notFromServers(f);
+            }
+
+            @Override
+            public Void closePeer(Frame.ClosePeer f) {
+                return notFromServers(f);
+            }
+
+            /** The client rules skip these (they surface as Ignored); reaching here is a decoder bug. */
+            private Void notFromServers(Frame f) {
+                throw new IllegalStateException("the client decoder emitted " + FrameType.name(f.type())
+                        + ", which it must skip as a client-to-server frame");
+            }
+        };
 
         @Override
         public void onClose(DerpClient c, Throwable cause) {

@@ -49,7 +49,7 @@ class HelmChartTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"default-values.yaml", "meshed-values.yaml"})
+    @ValueSource(strings = {"default-values.yaml", "meshed-values.yaml", "small-node-values.yaml"})
     void lintPassesStrictWithEachCiValuesFile(String file) {
         LintResult result = HelmChart.lint(work, HelmChart.ciValues(file));
         assertThat(result.isFailed()).as("helm lint --strict -f ci/%s: %s", file, result.getMessages()).isFalse();

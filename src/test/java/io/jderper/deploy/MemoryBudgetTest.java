@@ -54,6 +54,23 @@ class MemoryBudgetTest {
         }
     }
 
+    /** ci/small-node-values.yaml: its own jvmMemory, the formula with those numbers, C1 only and one malloc arena. */
+    @Test
+    void theSmallNodeProfileIsTheFormulaForItsOwnBudget() {
+        Path file = HelmChart.ciValues("small-node-values.yaml");
+        JvmMemory budget = JvmMemory.fromValues(YamlTrees.load(file));
+        Map<String, Object> container = HelmChart.render(work, file).container();
+        int limit = JvmMemory.quantityMiB(stringAt(container, "resources.limits.memory"));
+        assertThat(limit).isEqualTo(256);
+        Map<String, String> env = HelmChartTest.env(container);
+        String options = env.get("JDK_JAVA_OPTIONS");
+        Sizes sizes = Sizes.parse(options);
+        assertThat(sizes).isEqualTo(budget.forLimit(limit)).isEqualTo(new Sizes(67, 45, 64, 16, 256));
+        assertThat(sizes.worstCaseMiB(budget)).isLessThanOrEqualTo(limit);
+        assertThat(options).contains("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+        assertThat(env).containsEntry("MALLOC_ARENA_MAX", "1");
+    }
+
     @Test
     void aLargerLimitGrowsHeapAndDirectMemoryButNotTheFixedParts() {
         Sizes small = sizesFor("768Mi");
