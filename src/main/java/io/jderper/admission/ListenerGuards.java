@@ -3,6 +3,7 @@ package io.jderper.admission;
 import io.jderper.config.LimitsProperties;
 import io.jderper.http.DerpUpgradeHandler;
 import io.jderper.http.MainListenerHook;
+import io.jderper.pipeline.PipelineNames;
 import io.jderper.server.ClientErrors;
 import io.jderper.server.DerpServer;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -108,7 +109,7 @@ final class ListenerGuards implements MainListenerHook {
         PendingLease lease = new PendingLease(slots, ip);
         channel.closeFuture().addListener(f -> lease.release());
         if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
-            channel.pipeline().addAfter(NettyPipeline.HttpCodec, HttpFrontGuard.NAME,
+            channel.pipeline().addAfter(NettyPipeline.HttpCodec, PipelineNames.FRONT_GUARD,
                     new HttpFrontGuard(this, lease, requestTimeoutNanos, setupTimeoutNanos));
         }
     }
