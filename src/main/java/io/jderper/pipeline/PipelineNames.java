@@ -23,9 +23,11 @@ package io.jderper.pipeline;
  *
  *   head ─ [TLS] ─ derp.upgrade (pass-through) ─ derp.decoder ─ derp.handler ─ [ace.connect] ─ tail
  *
- * After a WebSocket upgrade (Sec-WebSocket-Protocol: derp):
+ * After a WebSocket upgrade (Sec-WebSocket-Protocol: derp; Netty's handshaker puts its WebSocket codec in front of
+ * the HTTP codec, then removes that; derp.response-headers and derp.front-guard leave as above):
  *
- *   head ─ [TLS] ─ wsencoder ─ wsdecoder ─ derp.upgrade ─ derp.websocket ─ derp.decoder ─ derp.handler ─ tail
+ *   head ─ [TLS] ─ wsencoder ─ wsdecoder ─ derp.upgrade ─ derp.websocket ─ derp.decoder ─ derp.handler
+ *        ─ [ace.connect] ─ tail
  *
  * After CONNECT (-ace; HTTP handlers removed):
  *
@@ -96,7 +98,7 @@ public final class PipelineNames {
 
     /** mesh: read-idle detection, first in the pipeline. */
     public static final String MESH_IDLE = "mesh.idle";
-    /** mesh: ends the link on idle, close or error. */
+    /** mesh: ends the link when nothing was read for too long or its writes stall. */
     public static final String MESH_GUARD = "mesh.guard";
     /** mesh: flush consolidation for forwarded packets. */
     public static final String MESH_FLUSH = "mesh.flush";
