@@ -7,8 +7,8 @@ package io.jderper.pipeline;
  * ({@code reactor.netty.NettyPipeline}); {@code wsencoder}/{@code wsdecoder} are Netty's WebSocket handshaker's.
  *
  * <pre>
- * Main listener, plain HTTP, right after accept (every handler here is added by doOnChannelInit, each one directly
- * behind the codec, so the one added last sits nearest to it):
+ * Main listener, plain HTTP, right after accept (added by doOnChannelInit, each directly behind the codec, so the
+ * one added last sits nearest to it; ace.connect, with -ace, directly behind derp.upgrade):
  *
  *   head ─ reactor.left.httpCodec ─ derp.response-headers ─ derp.front-guard ─ derp.upgrade ─ [ace.connect]
  *        ─ reactor.left.httpTrafficHandler ─ … ─ reactor.right.reactiveBridge (WebFlux) ─ tail
@@ -16,7 +16,8 @@ package io.jderper.pipeline;
  * Main listener, TLS: the same, behind Reactor's TLS handler (and, with OpenSSL while a tls-alpn-01 challenge is
  * pending, the ClientHello sniffer in front of it):
  *
- *   head ─ [derper.acmeValidationSniffer] ─ reactor.left.sslHandler ─ reactor.left.httpCodec ─ … as above
+ *   head ─ [derper.acmeValidationSniffer] ─ reactor.left.sslHandler ─ [reactor.left.sslReader]
+ *        ─ reactor.left.httpCodec ─ … as above
  *
  * After a raw DERP upgrade (GET /derp, Upgrade: DERP; HTTP handlers and the codec removed, derp.response-headers
  * gone with the codec, derp.front-guard gone once the session registers):
@@ -38,7 +39,8 @@ package io.jderper.pipeline;
  *
  *   head ─ [ssl] ─ derp.upgrade-request ─ derp.decoder ─ derp.client ─ tail
  *
- * DerpClient over WebSocket:
+ * DerpClient over WebSocket (as set up; once the handshake is done Netty puts its WebSocket codec in place of
+ * derp.http-codec and derp.http-aggregator):
  *
  *   head ─ [ssl] ─ derp.http-codec ─ derp.http-aggregator ─ derp.websocket-handshake ─ derp.websocket
  *        ─ derp.decoder ─ derp.client ─ tail
