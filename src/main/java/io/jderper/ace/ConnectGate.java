@@ -1,8 +1,8 @@
 package io.jderper.ace;
 
 import io.jderper.config.AceProperties;
-import io.jderper.http.DerpUpgradeHandler;
 import io.jderper.http.MainListenerHook;
+import io.jderper.pipeline.PipelineNames;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,7 +21,7 @@ import reactor.netty.NettyPipeline;
  */
 @ChannelHandler.Sharable
 final class ConnectGate extends ChannelInboundHandlerAdapter implements MainListenerHook {
-    static final String NAME = "ace.connect";
+    static final String NAME = PipelineNames.ACE_CONNECT;
 
     private final AceProperties properties;
     private final ConnectPolicy policy;
@@ -43,8 +43,8 @@ final class ConnectGate extends ChannelInboundHandlerAdapter implements MainList
             return;
         }
         var p = channel.pipeline();
-        if (p.get(DerpUpgradeHandler.NAME) != null) {
-            p.addAfter(DerpUpgradeHandler.NAME, NAME, this);
+        if (p.get(PipelineNames.UPGRADE) != null) {
+            p.addAfter(PipelineNames.UPGRADE, NAME, this);
         } else if (p.get(NettyPipeline.HttpCodec) != null) {
             p.addAfter(NettyPipeline.HttpCodec, NAME, this);
         }

@@ -1,6 +1,7 @@
 package io.jderper.ace;
 
 import io.jderper.config.AceProperties;
+import io.jderper.pipeline.PipelineNames;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -42,9 +43,9 @@ import java.util.concurrent.TimeUnit;
 final class ConnectTunnel {
     private static final Logger log = LoggerFactory.getLogger(ConnectTunnel.class);
 
-    static final String FRONT = "ace.front";
-    static final String BACK = "ace.back";
-    static final String IDLE = "ace.idle";
+    static final String FRONT = PipelineNames.ACE_FRONT;
+    static final String BACK = PipelineNames.ACE_BACK;
+    static final String IDLE = PipelineNames.ACE_IDLE;
     static final byte[] ESTABLISHED = "HTTP/1.1 200 OK\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** Per direction, the most a side may hold unwritten before its source stops reading. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);

@@ -45,7 +45,6 @@ import java.util.concurrent.TimeUnit;
  * registered sessions count only against {@code max-connections}.
  */
 final class HttpFrontGuard extends ChannelDuplexHandler {
-    static final String NAME = "derp.front-guard";
     private static final byte[] AT_CAPACITY = "derp server at capacity\n".getBytes(StandardCharsets.UTF_8);
     /** What the original's HTTP server writes, raw, for a request it cannot parse. */
     private static final byte[] BAD_REQUEST = goError("400 Bad Request");

@@ -1,22 +1,21 @@
 package io.jderper.admission;
 
 import io.jderper.config.LimitsProperties;
-import io.jderper.http.DerpUpgradeHandler;
+import io.jderper.http.DerpUpgradeKind;
 import io.jderper.http.MainListenerHook;
+import io.jderper.pipeline.PipelineNames;
 import io.jderper.server.ClientErrors;
 import io.jderper.server.DerpServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import reactor.netty.NettyPipeline;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -108,18 +107,14 @@ final class ListenerGuards implements MainListenerHook {
         PendingLease lease = new PendingLease(slots, ip);
         channel.closeFuture().addListener(f -> lease.release());
         if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
-            channel.pipeline().addAfter(NettyPipeline.HttpCodec, HttpFrontGuard.NAME,
+            channel.pipeline().addAfter(NettyPipeline.HttpCodec, PipelineNames.FRONT_GUARD,
                     new HttpFrontGuard(this, lease, requestTimeoutNanos, setupTimeoutNanos));
         }
     }
 
     /** The same test DerpUpgradeHandler applies, so a slot is taken exactly when an upgrade will happen. */
     boolean isDerpUpgrade(HttpRequest request) {
-        if (!DerpUpgradeHandler.isDerpPath(request.uri()) || !derpServer.acceptingConnections()) {
-            return false;
-        }
-        String upgrade = request.headers().get(HttpHeaderNames.UPGRADE, "").toLowerCase(Locale.ROOT);
-        return upgrade.equals("derp") || upgrade.equals("websocket");
+        return derpServer.acceptingConnections() && DerpUpgradeKind.classify(request).isUpgrade();
     }
 
     /** A connection's set-up slots (the total and, when limited, its IP's), given back once: at registration or close. */

@@ -3,6 +3,7 @@ package io.jderper.client;
 import io.jderper.key.NaclBox;
 import io.jderper.key.NodePrivateKey;
 import io.jderper.key.NodePublicKey;
+import io.jderper.pipeline.PipelineNames;
 import io.jderper.protocol.ClientInfoPayload;
 import io.jderper.protocol.Frame;
 import io.jderper.protocol.FrameDecoder;
@@ -119,22 +120,22 @@ public final class DerpClient {
                             boolean ipLiteral = host.matches("[0-9.]+") || host.contains(":");
                             SslHandler ssl = ipLiteral ? options.sslContext().newHandler(ch.alloc())
                                     : options.sslContext().newHandler(ch.alloc(), host, port);
-                            p.addLast("ssl", ssl);
+                            p.addLast(PipelineNames.CLIENT_TLS, ssl);
                         }
                         if (ws) {
-                            p.addLast(new HttpClientCodec());
-                            p.addLast(new HttpObjectAggregator(8192));
+                            p.addLast(PipelineNames.CLIENT_HTTP_CODEC, new HttpClientCodec());
+                            p.addLast(PipelineNames.CLIENT_HTTP_AGGREGATOR, new HttpObjectAggregator(8192));
                             URI wsUri = URI.create((tls ? "wss://" : "ws://") + hostHeader + "/derp");
-                            p.addLast(new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
+                            p.addLast(PipelineNames.CLIENT_WEBSOCKET, new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
                                     .webSocketUri(wsUri).subprotocol("derp").version(WebSocketVersion.V13)
                                     .allowExtensions(false).maxFramePayloadLength(1 << 20)
                                     .handshakeTimeoutMillis(options.connectTimeout().toMillis()).build()));
-                            p.addLast(new WebSocketStreamBridge());
+                            p.addLast(PipelineNames.WEBSOCKET_BRIDGE, new WebSocketStreamBridge());
                         } else {
-                            p.addLast(new RawUpgrade(hostHeader));
+                            p.addLast(PipelineNames.UPGRADE_REQUEST, new RawUpgrade(hostHeader));
                         }
-                        p.addLast("derp.decoder", new FrameDecoder(FrameDecoder.Role.CLIENT));
-                        p.addLast("derp.client", new Handler());
+                        p.addLast(PipelineNames.DECODER, new FrameDecoder(FrameDecoder.Role.CLIENT));
+                        p.addLast(PipelineNames.CLIENT_HANDLER, new Handler());
                     }
                 });
         ChannelFuture cf = b.connect(dial);
@@ -190,7 +191,7 @@ public final class DerpClient {
                 clientInfo.release();
                 ctx.pipeline().remove(this);
             } else {
-                ctx.pipeline().replace(this, "derp.upgrade-response", new UpgradeResponseDecoder());
+                ctx.pipeline().replace(this, PipelineNames.UPGRADE_RESPONSE, new UpgradeResponseDecoder());
             }
             ctx.writeAndFlush(out);
             ctx.fireChannelActive();

@@ -65,8 +65,6 @@ public final class DerperFlags {
     private static final Map<String, Flag> BY_NAME = FLAGS.stream()
             .collect(java.util.stream.Collectors.toUnmodifiableMap(Flag::name, f -> f));
 
-    /** Go's flag package answers these with its usage text, whatever else the command line holds. */
-    private static final java.util.Set<String> HELP = java.util.Set.of("h", "help");
 
     /**
      * Result of translation: Spring arguments, whether -version or -h/-help was asked, and warnings to log once
@@ -96,23 +94,11 @@ public final class DerperFlags {
         List<String> out = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         boolean version = false;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--")) {
-                // Go's flag package stops at "--"; everything after is positional and ignored.
-                break;
-            }
-            if (!arg.startsWith("-") || arg.equals("-")) {
-                continue; // positional arguments are ignored, as by the original
-            }
-            String body = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
-            String name = body;
-            String value = null;
-            int eq = body.indexOf('=');
-            if (eq >= 0) {
-                name = body.substring(0, eq);
-                value = body.substring(eq + 1);
-            }
+        GoFlagSyntax.Parser parser = new GoFlagSyntax.Parser(args, GoFlagSyntax.Positional.SKIP);
+        for (GoFlagSyntax.Flag f = parser.next(); f != null; f = parser.next()) {
+            String arg = f.arg();
+            String name = f.name();
+            String value;
             if (arg.startsWith("--") && name.contains(".")) {
                 out.add(arg); // a Spring property argument
                 continue;
@@ -122,7 +108,7 @@ public final class DerperFlags {
                 out.add(arg);
                 continue;
             }
-            if (HELP.contains(name)) {
+            if (f.isHelp()) {
                 return new Translation(List.of(), false, List.of(), true);
             }
             Flag flag = BY_NAME.get(name);
@@ -131,17 +117,13 @@ public final class DerperFlags {
                         + " (jderper accepts the original derper's flags and --derper.* properties)");
             }
             if (flag.kind() == Kind.BOOL) {
-                if (value == null) {
-                    value = "true";
-                } else if (!GoFlagSyntax.isBool(value)) {
-                    throw new IllegalArgumentException("invalid boolean value \"" + value + "\" for flag -" + name);
+                Boolean b = GoFlagSyntax.boolFlag(f.inlineValue());
+                if (b == null) {
+                    throw new IllegalArgumentException("invalid boolean value \"" + f.inlineValue() + "\" for flag -" + name);
                 }
-                value = String.valueOf(GoFlagSyntax.parseBool(value));
-            } else if (value == null) {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("flag needs an argument: -" + name);
-                }
-                value = args[++i];
+                value = String.valueOf(b);
+            } else {
+                value = parser.value(f);
             }
             if (name.equals("version")) {
                 version = Boolean.parseBoolean(value);

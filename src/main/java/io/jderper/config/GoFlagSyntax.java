@@ -5,9 +5,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Value syntax of Go's {@code flag} package, shared by every command line that mimics a Go tool (the server's derper
- * flags, the prober's derpprobe flags): booleans as {@code strconv.ParseBool} reads them and durations as
- * {@code time.ParseDuration} does.
+ * Go's {@code flag} package, shared by every command line that mimics a Go tool (the server's derper flags, the
+ * prober's derpprobe flags): the argument syntax ({@link Parser}: {@code -name value}, {@code -name=value}, one or two
+ * dashes, {@code --} ends the flags), booleans as {@code strconv.ParseBool} reads them and durations as
+ * {@code time.ParseDuration} does. What each flag means, and the wording of errors that differ between the two
+ * tools, stays with the tool.
  */
 public final class GoFlagSyntax {
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|ms|s|m|h)");
@@ -63,6 +65,73 @@ public final class GoFlagSyntax {
         }
         Duration d = Duration.ofNanos(Math.round(nanos));
         return negative ? d.negated() : d;
+    }
+
+    /**
+     * A boolean flag's value: {@code true} when given bare ({@code -name}, {@code value} null), otherwise the
+     * {@code strconv.ParseBool} reading of it; null when it is not a boolean.
+     */
+    public static Boolean boolFlag(String value) {
+        if (value == null) {
+            return Boolean.TRUE;
+        }
+        return isBool(value) ? parseBool(value) : null;
+    }
+
+    /** One flag argument: as written, the name without its dashes, and the value after {@code =} (null when none). */
+    public record Flag(String arg, String name, String inlineValue) {
+        /** {@code -h} and {@code -help}, which Go's flag package answers with its usage text. */
+        public boolean isHelp() {
+            return name.equals("h") || name.equals("help");
+        }
+    }
+
+    /** What happens at the first argument that is not a flag: Go stops there; derper's translation skips it. */
+    public enum Positional { STOP, SKIP }
+
+    /** Walks a command line flag by flag, the way Go's {@code flag.Parse} does. */
+    public static final class Parser {
+        private final String[] args;
+        private final Positional positional;
+        private int next;
+
+        public Parser(String[] args, Positional positional) {
+            this.args = args;
+            this.positional = positional;
+        }
+
+        /** The next flag, or null at the end, at {@code --}, or at a positional argument when those stop the scan. */
+        public Flag next() {
+            while (next < args.length) {
+                String arg = args[next++];
+                if (arg.equals("--")) {
+                    next = args.length;
+                    return null;
+                }
+                if (!arg.startsWith("-") || arg.equals("-")) {
+                    if (positional == Positional.STOP) {
+                        next = args.length;
+                        return null;
+                    }
+                    continue;
+                }
+                String body = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
+                int eq = body.indexOf('=');
+                return eq < 0 ? new Flag(arg, body, null) : new Flag(arg, body.substring(0, eq), body.substring(eq + 1));
+            }
+            return null;
+        }
+
+        /** The value of a flag that takes one: after {@code =}, or else the next argument. */
+        public String value(Flag flag) {
+            if (flag.inlineValue() != null) {
+                return flag.inlineValue();
+            }
+            if (next >= args.length) {
+                throw new IllegalArgumentException("flag needs an argument: -" + flag.name());
+            }
+            return args[next++];
+        }
     }
 
     private static IllegalArgumentException badDuration(String text, String flagName) {

@@ -153,12 +153,7 @@ public class DerpHttpRoutes {
         if (m == HttpMethod.HEAD) {
             return b.build();
         }
-        return b.bodyValue("<a href=\"" + htmlEscape(location) + "\">" + status.getReasonPhrase() + "</a>.\n\n");
-    }
-
-    /** Go's html escaping of the five special characters, with its numeric forms for the quotes. */
-    static String htmlEscape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&#34;").replace("'", "&#39;");
+        return b.bodyValue("<a href=\"" + GoHtml.escape(location) + "\">" + status.getReasonPhrase() + "</a>.\n\n");
     }
 
     static Mono<ServerResponse> plainError(HttpStatus status, String message) {

@@ -1,5 +1,6 @@
 package io.jderper.http;
 
+import io.jderper.pipeline.PipelineNames;
 import io.jderper.server.ConnectionInfo;
 import io.jderper.server.DerpServer;
 import io.netty.buffer.ByteBuf;
@@ -7,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
 import reactor.netty.NettyPipeline;
@@ -15,7 +15,6 @@ import reactor.netty.NettyPipeline;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Sits directly behind Reactor Netty's HTTP codec and takes DERP upgrades away from WebFlux. On {@code GET /derp}
@@ -25,8 +24,6 @@ import java.util.Locale;
  * through untouched. After an upgrade this handler stays as a pass-through that swallows HTTP leftovers.
  */
 public final class DerpUpgradeHandler extends ChannelInboundHandlerAdapter {
-    public static final String NAME = "derp.upgrade";
-
     /** Reactor Netty's HTTP-level handlers; transport handlers (TLS, logging, byte metrics) stay. */
     private static final List<String> HTTP_HANDLERS = List.of(
             NettyPipeline.HttpTrafficHandler, NettyPipeline.HttpAggregator, NettyPipeline.CompressionHandler,
@@ -63,16 +60,15 @@ public final class DerpUpgradeHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (msg instanceof HttpRequest request && isDerpPath(request.uri()) && server.acceptingConnections()) {
-            String upgrade = request.headers().get(HttpHeaderNames.UPGRADE, "").toLowerCase(Locale.ROOT);
-            String protocols = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, "");
-            if (upgrade.equals("websocket") && protocols.contains("derp")) {
+        if (msg instanceof HttpRequest request && server.acceptingConnections()) {
+            DerpUpgradeKind kind = DerpUpgradeKind.classify(request);
+            if (kind == DerpUpgradeKind.WEBSOCKET) {
                 upgraded = true;
                 ReferenceCountUtil.release(msg);
                 webSocket.upgrade(ctx, request, connectionInfo(ctx, request, true));
                 return;
             }
-            if (upgrade.equals("derp") || upgrade.equals("websocket")) {
+            if (kind == DerpUpgradeKind.PLAIN) {
                 upgraded = true;
                 ReferenceCountUtil.release(msg);
                 upgradeRaw(ctx, request);
@@ -100,7 +96,7 @@ public final class DerpUpgradeHandler extends ChannelInboundHandlerAdapter {
                     + "Derp-Public-Key: " + server.identity().publicKey().toHex() + "\r\n\r\n";
             ctx.write(ctx.alloc().buffer(head.length()).writeBytes(head.getBytes(StandardCharsets.US_ASCII)), ctx.voidPromise());
         }
-        server.install(p, NAME, connectionInfo(ctx, request, false));
+        server.install(p, PipelineNames.UPGRADE, connectionInfo(ctx, request, false));
         if (leftover != null) {
             ByteBuf bytes = leftover;
             leftover = null;
@@ -121,13 +117,6 @@ public final class DerpUpgradeHandler extends ChannelInboundHandlerAdapter {
         String ideal = websocket ? "" : request.headers().get("Ideal-Node", "");
         InetSocketAddress remote = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
         return new ConnectionInfo(remote, !ideal.isEmpty(), websocket);
-    }
-
-    /** Only the exact path {@code /derp} upgrades (query strings allowed); {@code /derp/} and the like do not. */
-    public static boolean isDerpPath(String uri) {
-        int q = uri.indexOf('?');
-        String path = q < 0 ? uri : uri.substring(0, q);
-        return path.equals("/derp");
     }
 
     @Override

@@ -38,7 +38,6 @@ import java.util.Map;
  * Once the connection has been upgraded (the HTTP codec is gone) the handler removes itself.
  */
 final class GoResponseHeaders extends ChannelDuplexHandler {
-    static final String NAME = "derp.response-headers";
     private static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
     private static volatile CachedDate cachedDate = new CachedDate(-1, "");

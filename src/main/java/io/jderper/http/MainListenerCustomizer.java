@@ -3,6 +3,7 @@ package io.jderper.http;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.LimitsProperties;
 import io.jderper.config.ListenAddress;
+import io.jderper.pipeline.PipelineNames;
 import io.jderper.server.DerpServer;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -44,12 +45,12 @@ public class MainListenerCustomizer implements WebServerFactoryCustomizer<NettyR
             var s = server.protocol(HttpProtocol.HTTP11)
                     .doOnChannelInit((observer, channel, remote) -> {
                         if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
-                            channel.pipeline().addAfter(NettyPipeline.HttpCodec, DerpUpgradeHandler.NAME,
+                            channel.pipeline().addAfter(NettyPipeline.HttpCodec, PipelineNames.UPGRADE,
                                     new DerpUpgradeHandler(derpServer));
                         }
                         guards.forEach(h -> h.channelInit(channel));
                         if (channel.isOpen() && channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
-                            channel.pipeline().addAfter(NettyPipeline.HttpCodec, GoResponseHeaders.NAME, new GoResponseHeaders());
+                            channel.pipeline().addAfter(NettyPipeline.HttpCodec, PipelineNames.RESPONSE_HEADERS, new GoResponseHeaders());
                         }
                     })
                     .childOption(ChannelOption.SO_KEEPALIVE, true);

@@ -1,5 +1,6 @@
 package io.jderper.http;
 
+import io.jderper.pipeline.PipelineNames;
 import io.jderper.protocol.FrameType;
 import io.jderper.server.ClientErrors;
 import io.jderper.server.ConnectionInfo;
@@ -40,7 +41,6 @@ import java.util.Optional;
  */
 final class WebSocketDerpUpgrade {
     static final String SUBPROTOCOL = "derp";
-    static final String BRIDGE_NAME = "derp.websocket";
     /** One maximal DERP frame fits in a message; the original accepts 32 KiB. */
     static final int MAX_MESSAGE = FrameType.HEADER_LENGTH + 2 * FrameType.KEY_LENGTH + FrameType.MAX_PACKET_SIZE;
 
@@ -90,8 +90,8 @@ final class WebSocketDerpUpgrade {
                         "client must speak the derp subprotocol")).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
-            p.addAfter(DerpUpgradeHandler.NAME, BRIDGE_NAME, new MessageBridge());
-            server.install(p, BRIDGE_NAME, info);
+            p.addAfter(PipelineNames.UPGRADE, PipelineNames.WEBSOCKET_BRIDGE, new MessageBridge());
+            server.install(p, PipelineNames.WEBSOCKET_BRIDGE, info);
         });
     }
 

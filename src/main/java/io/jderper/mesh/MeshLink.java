@@ -4,6 +4,7 @@ import io.jderper.client.DerpClient;
 import io.jderper.client.DerpClientOptions;
 import io.jderper.client.FrameListener;
 import io.jderper.key.NodePublicKey;
+import io.jderper.pipeline.PipelineNames;
 import io.jderper.protocol.Frame;
 import io.jderper.protocol.FrameType;
 import io.jderper.server.PacketForwarder;
@@ -256,9 +257,9 @@ final class MeshLink implements PacketForwarder {
             }
             Channel ch = c.channel();
             ch.config().setWriteBufferWaterMark(env.writeBufferWaterMark());
-            ch.pipeline().addFirst("mesh.idle", new IdleStateHandler(env.readIdle().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-            ch.pipeline().addLast("mesh.guard", new LinkGuard(this));
-            ch.pipeline().addLast("mesh.flush", new FlushConsolidationHandler(256, true));
+            ch.pipeline().addFirst(PipelineNames.MESH_IDLE, new IdleStateHandler(env.readIdle().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+            ch.pipeline().addLast(PipelineNames.MESH_GUARD, new LinkGuard(this));
+            ch.pipeline().addLast(PipelineNames.MESH_FLUSH, new FlushConsolidationHandler(256, true));
             up = true;
             siblingKey = c.serverKey();
             env.metrics().connects.increment();

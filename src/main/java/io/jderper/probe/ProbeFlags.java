@@ -1,7 +1,6 @@
 package io.jderper.probe;
 
 import io.jderper.config.GoFlagSyntax;
-
 import io.jderper.key.MeshKey;
 
 import java.io.IOException;
@@ -74,23 +73,11 @@ final class ProbeFlags {
         if (envHttp != null && GoFlagSyntax.isBool(envHttp)) {
             values.put("derp-http", String.valueOf(GoFlagSyntax.parseBool(envHttp)));
         }
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--")) {
-                break;
-            }
-            if (!arg.startsWith("-") || arg.equals("-")) {
-                break; // Go's flag package stops at the first positional argument
-            }
-            String body = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
-            String name = body;
-            String value = null;
-            int eq = body.indexOf('=');
-            if (eq >= 0) {
-                name = body.substring(0, eq);
-                value = body.substring(eq + 1);
-            }
-            if (name.equals("h") || name.equals("help")) {
+        GoFlagSyntax.Parser parser = new GoFlagSyntax.Parser(args, GoFlagSyntax.Positional.STOP);
+        for (GoFlagSyntax.Flag f = parser.next(); f != null; f = parser.next()) {
+            String name = f.name();
+            String value;
+            if (f.isHelp()) {
                 return new Parsed(null, false, true);
             }
             Flag flag = FLAGS.get(name);
@@ -98,17 +85,13 @@ final class ProbeFlags {
                 throw new IllegalArgumentException("flag provided but not defined: -" + name);
             }
             if (flag.kind() == Kind.BOOL) {
-                if (value == null) {
-                    value = "true";
-                } else if (!GoFlagSyntax.isBool(value)) {
-                    throw new IllegalArgumentException("invalid boolean value \"" + value + "\" for -" + name + ": parse error");
+                Boolean b = GoFlagSyntax.boolFlag(f.inlineValue());
+                if (b == null) {
+                    throw new IllegalArgumentException("invalid boolean value \"" + f.inlineValue() + "\" for -" + name + ": parse error");
                 }
-                value = String.valueOf(GoFlagSyntax.parseBool(value));
-            } else if (value == null) {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("flag needs an argument: -" + name);
-                }
-                value = args[++i];
+                value = String.valueOf(b);
+            } else {
+                value = parser.value(f);
             }
             if (flag.kind() == Kind.DURATION) {
                 parseDuration(value, name);

@@ -3,6 +3,7 @@ package io.jderper.server;
 import io.jderper.config.RelayProperties;
 import io.jderper.key.MeshKey;
 import io.jderper.key.MeshKeySource;
+import io.jderper.pipeline.PipelineNames;
 import io.jderper.protocol.FrameDecoder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -34,8 +35,6 @@ public final class DerpServer implements SmartLifecycle {
      * answers anything, so {@code /derp/probe} never says 200 while upgrades would get 503.
      */
     public static final int LIFECYCLE_PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
-    public static final String DECODER_NAME = "derp.decoder";
-    public static final String HANDLER_NAME = "derp.handler";
 
     private static final Logger log = LoggerFactory.getLogger(DerpServer.class);
 
@@ -171,8 +170,8 @@ public final class DerpServer implements SmartLifecycle {
             metrics.websocketAccepts.increment();
         }
         FrameDecoder decoder = new FrameDecoder(FrameDecoder.Role.SERVER);
-        pipeline.addAfter(afterHandler, DECODER_NAME, decoder);
-        pipeline.addAfter(DECODER_NAME, HANDLER_NAME, new DerpConnectionHandler(this, info, decoder));
+        pipeline.addAfter(afterHandler, PipelineNames.DECODER, decoder);
+        pipeline.addAfter(PipelineNames.DECODER, PipelineNames.CONNECTION_HANDLER, new DerpConnectionHandler(this, info, decoder));
         // Reactor Netty pauses reading while it serves a request; from here on the relay reads on its own.
         pipeline.channel().config().setAutoRead(true);
     }

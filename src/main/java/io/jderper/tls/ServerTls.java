@@ -4,6 +4,7 @@ import io.jderper.config.DerperProperties;
 import io.jderper.config.HttpPortProperties;
 import io.jderper.config.TlsProperties;
 import io.jderper.key.NodePublicKey;
+import io.jderper.pipeline.PipelineNames;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -226,7 +227,7 @@ public final class ServerTls implements SmartLifecycle, AutoCloseable {
                     }
                     // JSSE learns the ALPN offer before it asks for a certificate; OpenSSL does not.
                     if (provider == TlsProvider.OPENSSL && challenges.tlsAlpnPending()) {
-                        channel.pipeline().addBefore(tls.name(), "derper.acmeValidationSniffer",
+                        channel.pipeline().addBefore(tls.name(), PipelineNames.ACME_VALIDATION_SNIFFER,
                                 new AcmeValidationSniffer(challenges, engineAddresses));
                     }
                 });
