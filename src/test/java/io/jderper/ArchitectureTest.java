@@ -33,9 +33,10 @@ class ArchitectureTest {
     private static final Pattern SPRING = Pattern.compile("^import\\s+(static\\s+)?org\\.springframework\\.", Pattern.MULTILINE);
 
     /** The server classes a relayed packet passes through, or that hold a connection's per-packet state. */
-    private static final Set<String> PACKET_PATH = Set.of("ClientConnection", "ConnectionOutbox", "PeerGoneTracker", "ClientRegistry", "PeerEntry",
-            "PacketQueue", "Relay", "RelayContext", "DerpConnectionHandler", "PacketForwarder", "DerpMetrics",
-            "DropReason", "HandshakeCrypto", "ServerIdentity", "ConnectionInfo", "ClientAdmission", "TcpRttSampler");
+    private static final Set<String> PACKET_PATH = Set.of("ClientConnection", "ConnectionOutbox",
+            "PeerGoneTracker", "ClientRegistry", "PeerEntry", "PacketQueue", "Relay", "RelayContext",
+            "DerpConnectionHandler", "PacketForwarder", "DerpMetrics", "DropReason", "HandshakeCrypto",
+            "ServerIdentity", "ConnectionInfo", "ClientAdmission", "TcpRttSampler");
 
     record Source(Path file, String pkg, String text) {
         String simpleName() {
