@@ -1,5 +1,8 @@
 package io.jderper;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -10,45 +13,48 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RelayDefaultsTest {
     private static final String LOOPS = "reactor.netty.ioWorkerCount";
     private static final String LEAKS = "io.netty.leakDetection.level";
-    private String loopsBefore;
-    private String leaksBefore;
+    private static final String JFR = "io.netty.jfr.enabled";
+    private static final String LOG_FACTORY = "org.apache.commons.logging.LogFactory";
+    private static final List<String> ALL = List.of(LOOPS, LEAKS, JFR, LOG_FACTORY);
+    private final Map<String, String> before = new HashMap<>();
 
     @BeforeEach
     void remember() {
-        loopsBefore = System.getProperty(LOOPS);
-        leaksBefore = System.getProperty(LEAKS);
+        ALL.forEach(name -> before.put(name, System.getProperty(name)));
     }
 
     @AfterEach
     void restore() {
-        restore(LOOPS, loopsBefore);
-        restore(LEAKS, leaksBefore);
-    }
-
-    private static void restore(String name, String value) {
-        if (value == null) {
-            System.clearProperty(name);
-        } else {
-            System.setProperty(name, value);
-        }
+        before.forEach((name, value) -> {
+            if (value == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, value);
+            }
+        });
     }
 
     @Test
     void explicitSettingsWin() {
         System.setProperty(LOOPS, "3");
         System.setProperty(LEAKS, "paranoid");
+        System.setProperty(JFR, "true");
+        System.setProperty(LOG_FACTORY, "org.example.OtherLogFactory");
         JderperApplication.relayDefaults();
         assertThat(System.getProperty(LOOPS)).isEqualTo("3");
         assertThat(System.getProperty(LEAKS)).isEqualTo("paranoid");
+        assertThat(System.getProperty(JFR)).isEqualTo("true");
+        assertThat(System.getProperty(LOG_FACTORY)).isEqualTo("org.example.OtherLogFactory");
     }
 
     @Test
     void unsetSettingsGetRelayDefaults() {
-        System.clearProperty(LOOPS);
-        System.clearProperty(LEAKS);
+        ALL.forEach(System::clearProperty);
         JderperApplication.relayDefaults();
         int cores = Runtime.getRuntime().availableProcessors();
         assertThat(System.getProperty(LOOPS)).isEqualTo(Integer.toString(Math.max(1, cores / 2)));
         assertThat(System.getProperty(LEAKS)).isEqualTo("disabled");
+        assertThat(System.getProperty(JFR)).isEqualTo("false");
+        assertThat(System.getProperty(LOG_FACTORY)).isEqualTo("org.apache.commons.logging.impl.Slf4jLogFactory");
     }
 }
