@@ -4,9 +4,10 @@ import io.jderper.config.DerperProperties;
 import io.jderper.config.LimitsProperties;
 import io.jderper.config.ListenAddress;
 import io.jderper.server.DerpServer;
-import io.netty.channel.epoll.Epoll;
+import io.jderper.client.Transport;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.uring.IoUringChannelOption;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -25,9 +26,11 @@ public class MainListenerCustomizer implements WebServerFactoryCustomizer<NettyR
     private final LimitsProperties limits;
     private final DerpServer derpServer;
     private final ObjectProvider<MainListenerHook> hooks;
+    private final Transport transport;
 
     public MainListenerCustomizer(DerperProperties core, LimitsProperties limits, DerpServer derpServer,
-                                  ObjectProvider<MainListenerHook> hooks) {
+                                  ObjectProvider<MainListenerHook> hooks, Transport transport) {
+        this.transport = transport;
         this.core = core;
         this.limits = limits;
         this.derpServer = derpServer;
@@ -53,10 +56,16 @@ public class MainListenerCustomizer implements WebServerFactoryCustomizer<NettyR
                         }
                     })
                     .childOption(ChannelOption.SO_KEEPALIVE, true);
-            if (Epoll.isAvailable()) {
-                s = s.childOption(EpollChannelOption.TCP_USER_TIMEOUT, (int) limits.tcpUserTimeout().toMillis())
-                        .childOption(EpollChannelOption.TCP_KEEPIDLE, (int) Math.max(1, limits.tcpKeepaliveTime().toSeconds()))
-                        .childOption(EpollChannelOption.TCP_KEEPINTVL, (int) Math.max(1, limits.tcpKeepaliveTime().toSeconds()));
+            int userTimeout = (int) limits.tcpUserTimeout().toMillis();
+            int keepalive = (int) Math.max(1, limits.tcpKeepaliveTime().toSeconds());
+            if (transport == Transport.EPOLL) {
+                s = s.childOption(EpollChannelOption.TCP_USER_TIMEOUT, userTimeout)
+                        .childOption(EpollChannelOption.TCP_KEEPIDLE, keepalive)
+                        .childOption(EpollChannelOption.TCP_KEEPINTVL, keepalive);
+            } else if (transport == Transport.IO_URING) {
+                s = s.childOption(IoUringChannelOption.TCP_USER_TIMEOUT, userTimeout)
+                        .childOption(IoUringChannelOption.TCP_KEEPIDLE, keepalive)
+                        .childOption(IoUringChannelOption.TCP_KEEPINTVL, keepalive);
             }
             return s;
         });
