@@ -132,8 +132,9 @@ public enum Transport {
             if (t.label.equals(c)) {
                 if (!t.isAvailable()) {
                     Throwable cause = t.unavailabilityCause();
-                    throw new IllegalStateException(property + "=" + t.label + " but " + t.label
-                            + " is unavailable here: " + (cause == null ? "unknown reason" : cause), cause);
+                    throw new IllegalStateException(property + "=" + t.label + ": " + t.label
+                            + " is unavailable here (" + (cause == null ? "unknown reason" : cause.getMessage())
+                            + "); use auto to fall back", cause);
                 }
                 return t;
             }

@@ -1,7 +1,7 @@
 package io.jderper.http;
 
 import io.jderper.client.Transport;
-import io.jderper.config.TransportProperties;
+import io.jderper.config.DerperProperties;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
@@ -28,8 +28,8 @@ public class ReactorResourcesConfiguration {
 
     /** The transport of the main listener, STUN and the mesh links; an unavailable named one fails startup here. */
     @Bean
-    Transport transport(TransportProperties properties) {
-        Transport t = properties.resolve();
+    Transport transport(DerperProperties properties) {
+        Transport t = properties.resolveTransport();
         if (!t.equals(Transport.IO_URING) && !Transport.IO_URING.isAvailable()) {
             log.debug("io_uring unavailable: {}", String.valueOf(Transport.IO_URING.unavailabilityCause()));
         }
