@@ -37,9 +37,9 @@ public enum Transport {
     public static final String PROPERTY = "derper.transport";
 
     /**
-     * What {@code auto} tries, best first. Epoll leads: at 16 pairs × 2,000 pkts/s it cost less server CPU per relayed
-     * packet than io_uring on the measured machine (docs/performance.md, "Plain relay: system calls, wake-ups and
-     * the transport").
+     * What {@code auto} tries, best first. Epoll leads: io_uring made far fewer system calls per relayed packet, but
+     * it did not cost less server CPU at 16 pairs × 2,000 pkts/s and cost more per packet flat out
+     * (docs/performance.md, "Plain relay: system calls, wake-ups and the transport").
      */
     static final Transport[] AUTO_ORDER = {EPOLL, IO_URING, NIO};
 

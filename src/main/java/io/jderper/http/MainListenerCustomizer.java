@@ -7,6 +7,7 @@ import io.jderper.server.DerpServer;
 import io.jderper.client.Transport;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.uring.IoUringChannelOption;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
@@ -22,6 +23,7 @@ import reactor.netty.http.HttpProtocol;
  */
 @Component
 public class MainListenerCustomizer implements WebServerFactoryCustomizer<NettyReactiveWebServerFactory>, Ordered {
+    static final WriteBufferWaterMark IO_URING_WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
     private final DerperProperties core;
     private final LimitsProperties limits;
     private final DerpServer derpServer;
@@ -63,9 +65,13 @@ public class MainListenerCustomizer implements WebServerFactoryCustomizer<NettyR
                         .childOption(EpollChannelOption.TCP_KEEPIDLE, keepalive)
                         .childOption(EpollChannelOption.TCP_KEEPINTVL, keepalive);
             } else if (transport == Transport.IO_URING) {
+                // A write completes only on a later loop turn, so the outbound buffer holds what epoll would already
+                // have handed to the kernel: with the default 64 KiB high-water mark a burst after a scheduling stall
+                // made receivers unwritable and lost packets at the queue head (docs/performance.md).
                 s = s.childOption(IoUringChannelOption.TCP_USER_TIMEOUT, userTimeout)
                         .childOption(IoUringChannelOption.TCP_KEEPIDLE, keepalive)
-                        .childOption(IoUringChannelOption.TCP_KEEPINTVL, keepalive);
+                        .childOption(IoUringChannelOption.TCP_KEEPINTVL, keepalive)
+                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, IO_URING_WATER_MARK);
             }
             return s;
         });
