@@ -1,5 +1,6 @@
 package io.jderper;
 
+import io.jderper.client.Transport;
 import io.jderper.config.Version;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.MeshProperties;
@@ -23,8 +24,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The one line an operator reads to know what came up: listeners with their bound ports, TLS, mesh, admission and the
- * server key. Logged once the server is ready, in place of Spring's own start-up lines (see application.yml).
+ * The one line an operator reads to know what came up: listeners with their bound ports, the network transport, TLS,
+ * mesh, admission and the server key. Logged once the server is ready, in place of Spring's own start-up lines (see application.yml).
  */
 @Component
 final class StartupSummary implements ApplicationListener<ApplicationReadyEvent> {
@@ -39,11 +40,13 @@ final class StartupSummary implements ApplicationListener<ApplicationReadyEvent>
     private final ObjectProvider<ServerTls> tls;
     private final ObjectProvider<HttpRedirectServer> port80;
     private final ObjectProvider<BuildProperties> build;
+    private final Transport transport;
 
     StartupSummary(DerperProperties core, MeshProperties meshProperties,
                    VerifyProperties verify, ServerIdentity identity, StunServer stun, RegionMesh mesh,
                    ObjectProvider<ServerTls> tls, ObjectProvider<HttpRedirectServer> port80,
-                   ObjectProvider<BuildProperties> build) {
+                   ObjectProvider<BuildProperties> build, Transport transport) {
+        this.transport = transport;
         this.core = core;
         this.meshProperties = meshProperties;
         this.verify = verify;
@@ -74,6 +77,7 @@ final class StartupSummary implements ApplicationListener<ApplicationReadyEvent>
                 b != null ? b.getVersion() : Version.current().replaceFirst("^jderper ", ""),
                 timeTaken,
                 (serverTls != null ? "https://" : "http://") + hostPort(host, env.getProperty("local.server.port")),
+                transport.label(),
                 http != null && http.port() >= 0 ? "http://" + hostPort(host, Integer.toString(http.port())) : "off",
                 stunAddress != null ? "udp " + hostPort(stunAddress.getAddress().isAnyLocalAddress() ? ""
                         : stunAddress.getAddress().getHostAddress(), Integer.toString(stunAddress.getPort())) : "off",
@@ -112,7 +116,7 @@ final class StartupSummary implements ApplicationListener<ApplicationReadyEvent>
     }
 
     /** The summary's fields, in the order the line gives them. */
-    record Line(String version, Duration timeTaken, String derp, String httpPort, String stun, String management,
+    record Line(String version, Duration timeTaken, String derp, String transport, String httpPort, String stun, String management,
                 String tlsMode, String hostname, List<String> meshPeers, String meshDnsName, String admission,
                 String serverKey) {
         @Override
@@ -121,7 +125,7 @@ final class StartupSummary implements ApplicationListener<ApplicationReadyEvent>
                     : meshPeers.size() + (meshPeers.size() == 1 ? " peer" : " peers")
                       + (meshPeers.isEmpty() ? "" : " " + String.join(",", meshPeers));
             return "jderper " + version + " up in " + String.format(java.util.Locale.ROOT, "%.1f s", timeTaken.toMillis() / 1000.0)
-                    + ": derp " + derp + ", http-port " + httpPort + ", stun " + stun + ", management " + management
+                    + ": derp " + derp + ", transport " + transport + ", http-port " + httpPort + ", stun " + stun + ", management " + management
                     + ", tls " + tlsMode + " (hostname " + hostname + ")"
                     + ", mesh " + meshText + ", admission " + admission + ", key " + serverKey;
         }

@@ -1,5 +1,6 @@
 package io.jderper;
 
+import io.jderper.client.Transport;
 import io.jderper.server.ServerIdentity;
 import io.jderper.stun.StunServer;
 import io.jderper.testsupport.ExternalTools;
@@ -42,6 +43,7 @@ class StartupSummaryTest {
             assertThat(lines).hasSize(1);
             assertThat(lines.get(0)).containsPattern("INFO .* : jderper \\S+ up in \\d+\\.\\d s: ")
                     .endsWith(": derp http://127.0.0.1:" + env.getProperty("local.server.port")
+                            + ", transport " + context.getBean(Transport.class).label()
                             + ", http-port off"
                             + ", stun udp 127.0.0.1:" + stunPort
                             + ", management http://127.0.0.1:" + env.getProperty("local.management.port")
@@ -75,6 +77,7 @@ class StartupSummaryTest {
             int port80 = context.getBean(io.jderper.tls.HttpRedirectServer.class).port();
             assertThat(summaryLines(output)).singleElement().asString()
                     .contains(": derp https://127.0.0.1:" + env.getProperty("local.server.port")
+                            + ", transport " + context.getBean(Transport.class).label()
                             + ", http-port http://127.0.0.1:" + port80
                             + ", stun off"
                             + ", management http://127.0.0.1:" + env.getProperty("local.management.port")

@@ -1,16 +1,13 @@
 package io.jderper.client;
 
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
-/** One shared, lazily started event loop group for clients in this JVM (native epoll when available). */
+/**
+ * One shared, lazily started event loop group for clients in this JVM, and groups of their own for the mesh and the
+ * load tool. Without a transport named, they run on {@link Transport#fromSystemProperty()}.
+ */
 public final class ClientEventLoops {
     private static volatile EventLoopGroup shared;
 
@@ -31,13 +28,15 @@ public final class ClientEventLoops {
     }
 
     public static EventLoopGroup newGroup(int threads, String name) {
-        DefaultThreadFactory tf = new DefaultThreadFactory(name, true);
-        return Epoll.isAvailable()
-                ? new MultiThreadIoEventLoopGroup(threads, tf, EpollIoHandler.newFactory())
-                : new MultiThreadIoEventLoopGroup(threads, tf, NioIoHandler.newFactory());
+        return newGroup(threads, name, Transport.fromSystemProperty());
     }
 
-    public static Class<? extends SocketChannel> channelClass() {
-        return Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
+    public static EventLoopGroup newGroup(int threads, String name, Transport transport) {
+        return transport.newGroup(threads, new DefaultThreadFactory(name, true));
+    }
+
+    /** The socket channel class that fits {@code group}'s transport. */
+    public static Class<? extends SocketChannel> channelClass(EventLoopGroup group) {
+        return Transport.of(group).socketChannelClass();
     }
 }

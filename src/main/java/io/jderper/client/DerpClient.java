@@ -109,7 +109,7 @@ public final class DerpClient {
             connected.completeExceptionally(new IllegalArgumentException("an https/wss URL needs DerpClientOptions.sslContext"));
             return;
         }
-        Bootstrap b = new Bootstrap().group(group).channel(ClientEventLoops.channelClass())
+        Bootstrap b = new Bootstrap().group(group).channel(ClientEventLoops.channelClass(group))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.connectTimeout().toMillis())
                 .handler(new ChannelInitializer<SocketChannel>() {

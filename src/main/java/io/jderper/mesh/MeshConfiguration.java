@@ -1,5 +1,6 @@
 package io.jderper.mesh;
 
+import io.jderper.client.Transport;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.MeshProperties;
 import io.jderper.server.DerpServer;
@@ -21,9 +22,9 @@ public class MeshConfiguration {
     @Bean
     RegionMesh regionMesh(MeshProperties mesh, DerperProperties core, DerpServer server,
                           DerpServerConfiguration.MeshKeyHolder meshKey, MeshMetrics metrics,
-                          ObjectProvider<SiblingResolver> resolver, Environment environment) {
+                          ObjectProvider<SiblingResolver> resolver, Environment environment, Transport transport) {
         return new RegionMesh(mesh, core, server, meshKey.source(), metrics, resolver.getIfAvailable(),
-                () -> environment.getProperty("local.server.port", Integer.class, core.listenAddress().port()));
+                () -> environment.getProperty("local.server.port", Integer.class, core.listenAddress().port()), transport);
     }
 
     @Bean

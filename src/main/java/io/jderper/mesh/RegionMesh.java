@@ -1,6 +1,7 @@
 package io.jderper.mesh;
 
 import io.jderper.client.ClientEventLoops;
+import io.jderper.client.Transport;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.MeshProperties;
 import io.jderper.key.MeshKey;
@@ -68,6 +69,7 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
     private MeshLink.LinkEnvironment environment;
     private volatile DnsDiscovery discovery;
     private volatile boolean running;
+    private final Transport transport;
 
     /**
      * @param injectedResolver a resolver to use instead of the built-in one, or null
@@ -75,12 +77,17 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
      */
     public RegionMesh(MeshProperties properties, DerperProperties core, DerpServer server, Optional<MeshKey> meshKey,
                       MeshMetrics metrics, SiblingResolver injectedResolver, IntSupplier ownPort) {
-        this(properties, core, server, MeshKeySource.fixed(meshKey), metrics, injectedResolver, ownPort);
+        this(properties, core, server, MeshKeySource.fixed(meshKey), metrics, injectedResolver, ownPort,
+                Transport.fromSystemProperty());
     }
 
-    /** @param meshKeys the key links present; on a rotation links re-dial (see {@link #meshKeyRotated}) */
+    /**
+     * @param meshKeys  the key links present; on a rotation links re-dial (see {@link #meshKeyRotated})
+     * @param transport what the links' event loops run on ({@code derper.transport})
+     */
     public RegionMesh(MeshProperties properties, DerperProperties core, DerpServer server, MeshKeySource meshKeys,
-                      MeshMetrics metrics, SiblingResolver injectedResolver, IntSupplier ownPort) {
+                      MeshMetrics metrics, SiblingResolver injectedResolver, IntSupplier ownPort, Transport transport) {
+        this.transport = transport;
         this.properties = properties;
         this.core = core;
         this.server = server;
@@ -119,7 +126,7 @@ public final class RegionMesh implements SmartLifecycle, ShutdownParticipant {
         int port = ownPort.getAsInt();
         int defaultPort = properties.dialPort() > 0 ? properties.dialPort() : port;
         int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        group = ClientEventLoops.newGroup(threads, "derp-mesh");
+        group = ClientEventLoops.newGroup(threads, "derp-mesh", transport);
         resolver = injectedResolver != null ? injectedResolver : new NettySiblingResolver(group.next());
         environment = new MeshLink.LinkEnvironment(server.identity().privateKey(), server.identity().publicKey(),
                 () -> meshKeys.current().orElseThrow(), server.registry(), metrics, resolver, tls,

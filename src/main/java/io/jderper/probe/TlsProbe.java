@@ -90,7 +90,7 @@ final class TlsProbe {
         // The flag is set from channelActive, on the event loop and before any handshake byte can arrive, so a handshake
         // failure is never mistaken for a connect failure however late the caller's connect listener is added.
         AtomicBoolean connected = new AtomicBoolean();
-        Bootstrap b = new Bootstrap().group(ClientEventLoops.shared()).channel(ClientEventLoops.channelClass())
+        Bootstrap b = new Bootstrap().group(ClientEventLoops.shared()).channel(ClientEventLoops.channelClass(ClientEventLoops.shared()))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, run.remaining().toMillis())))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override

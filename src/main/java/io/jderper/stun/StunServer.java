@@ -1,5 +1,6 @@
 package io.jderper.stun;
 
+import io.jderper.client.Transport;
 import io.jderper.config.DerperProperties;
 import io.jderper.config.ListenAddress;
 import io.jderper.config.StunProperties;
@@ -12,15 +13,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
@@ -54,7 +48,7 @@ public class StunServer implements SmartLifecycle, DisposableBean {
     private final StunProperties properties;
     private final ListenAddress listen;
     private final StunMetrics metrics;
-    private final boolean nativeTransport;
+    private final Transport transport;
 
     private Supplier<ChannelHandler> inspector;
     private EventLoopGroup group;
@@ -62,14 +56,15 @@ public class StunServer implements SmartLifecycle, DisposableBean {
     private volatile InetSocketAddress localAddress;
     private volatile boolean started;
 
-    @Autowired
+    /** On the best transport available ({@code derper.transport=auto}). */
     public StunServer(StunProperties properties, DerperProperties derper, MeterRegistry registry) {
-        this(properties, derper, registry, Epoll.isAvailable());
+        this(properties, derper, registry, Transport.select("auto", Transport.PROPERTY));
     }
 
-    /** {@code nativeTransport=false} forces NIO, so tests cover the fallback used where epoll is missing. */
-    StunServer(StunProperties properties, DerperProperties derper, MeterRegistry registry, boolean nativeTransport) {
-        this.nativeTransport = nativeTransport;
+    /** On {@code transport}, the one {@code derper.transport} chose; tests pass each available one. */
+    @Autowired
+    public StunServer(StunProperties properties, DerperProperties derper, MeterRegistry registry, Transport transport) {
+        this.transport = transport;
         this.properties = properties;
         this.listen = derper.listenAddress();
         this.metrics = new StunMetrics(registry);
@@ -81,12 +76,10 @@ public class StunServer implements SmartLifecycle, DisposableBean {
             return;
         }
         InetSocketAddress bindAddress = listen.toSocketAddress(properties.port());
-        boolean epoll = nativeTransport;
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("stun", true), io);
+        EventLoopGroup loop = transport.newGroup(1, new DefaultThreadFactory("stun", true));
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
-                .channelFactory(() -> newChannel(epoll, bindAddress))
+                .channelFactory(() -> newChannel(transport, bindAddress))
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
@@ -108,7 +101,7 @@ public class StunServer implements SmartLifecycle, DisposableBean {
         group = loop;
         started = true;
         adopt(bound, bootstrap);
-        log.info("STUN server listening on UDP {} ({}{})", describe(localAddress), epoll ? "epoll" : "nio",
+        log.info("STUN server listening on UDP {} ({}{})", describe(localAddress), transport.label(),
                 properties.genericClients() ? ", generic clients answered" : "");
     }
 
@@ -157,7 +150,7 @@ public class StunServer implements SmartLifecycle, DisposableBean {
         }, 1, TimeUnit.SECONDS);
     }
 
-    private static DatagramChannel newChannel(boolean epoll, InetSocketAddress bindAddress) {
+    private static DatagramChannel newChannel(Transport transport, InetSocketAddress bindAddress) {
         java.net.InetAddress host = bindAddress.getAddress();
         SocketProtocolFamily family;
         if (host instanceof Inet4Address) {
@@ -167,10 +160,7 @@ public class StunServer implements SmartLifecycle, DisposableBean {
         } else {
             family = SocketProtocolFamily.INET6;
         }
-        if (epoll) {
-            return family == null ? new EpollDatagramChannel() : new EpollDatagramChannel(family);
-        }
-        return family == null ? new NioDatagramChannel() : new NioDatagramChannel(family);
+        return transport.newDatagramChannel(family);
     }
 
     private static String describe(InetSocketAddress address) {

@@ -35,6 +35,16 @@ class StartupFailureTest {
     }
 
     @Test
+    void aNamedTransportThatCannotLoadStopsStartupNamingThePropertyAndTheCause() throws Exception {
+        // Netty's switch that refuses every native transport stands in for a kernel or seccomp that forbids io_uring.
+        ChildJvm.Result r = start(Map.of("JAVA_TOOL_OPTIONS", "-Dio.netty.transport.noNative=true"),
+                "--derper.transport=io_uring");
+        assertShortReport(r);
+        assertThat(r.output()).contains("derper.transport").contains("io_uring is unavailable here")
+                .contains("noNative").contains("use auto to fall back");
+    }
+
+    @Test
     void missingMeshKeyFileNamesTheFlagTheFileAndHowToMakeOne() throws Exception {
         ChildJvm.Result r = start(Map.of(), "-mesh-psk-file", "mesh.key");
         assertShortReport(r);

@@ -75,7 +75,7 @@ final class FrontProxy implements AutoCloseable {
         public void channelActive(ChannelHandlerContext ctx) {
             Channel front = ctx.channel();
             fronts.add(front);
-            Bootstrap b = new Bootstrap().group(front.eventLoop()).channel(ClientEventLoops.channelClass())
+            Bootstrap b = new Bootstrap().group(front.eventLoop()).channel(ClientEventLoops.channelClass(front.eventLoop()))
                     .handler(new Pipe(front));
             b.connect(backend).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {

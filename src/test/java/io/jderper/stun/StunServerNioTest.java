@@ -1,10 +1,12 @@
 package io.jderper.stun;
 
-/** The loopback cases again on the NIO transport, the fallback where native epoll is missing. */
+import io.jderper.client.Transport;
+
+/** The loopback cases again on the NIO transport, the fallback where no native transport loads. */
 class StunServerNioTest extends StunServerTest {
 
     @Override
-    boolean nativeTransport() {
-        return false;
+    Transport transport() {
+        return Transport.NIO;
     }
 }

@@ -4,7 +4,7 @@ import io.jderper.config.DerperProperties;
 import io.jderper.config.StunProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.channel.epoll.Epoll;
+import io.jderper.client.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -29,14 +29,18 @@ class StunServerTest {
         return new DerperProperties(false, listen, "derp.test", null, "");
     }
 
-    /** Overridden by {@link StunServerNioTest} to run every case on the NIO fallback too. */
-    boolean nativeTransport() {
-        Assumptions.assumeTrue(Epoll.isAvailable(), "native epoll transport not available here");
-        return true;
+    /** Overridden by {@link StunServerNioTest} and {@link StunServerIoUringTest} to run every case on those too. */
+    Transport transport() {
+        return available(Transport.EPOLL);
+    }
+
+    static Transport available(Transport t) {
+        Assumptions.assumeTrue(t.isAvailable(), () -> t + " transport not available here: " + t.unavailabilityCause());
+        return t;
     }
 
     private StunServer start(String listen, int port, boolean generic) {
-        server = new StunServer(new StunProperties(true, port, generic), derper(listen), registry, nativeTransport());
+        server = new StunServer(new StunProperties(true, port, generic), derper(listen), registry, transport());
         server.start();
         return server;
     }
@@ -145,7 +149,7 @@ class StunServerTest {
             port = probe.getLocalPort();
         }
         server = new StunServer(new StunProperties(false, port, true), derper("127.0.0.1:0"), registry,
-                nativeTransport());
+                transport());
         server.start();
         assertThat(server.isEnabled()).isFalse();
         assertThat(server.isRunning()).isFalse();
@@ -165,7 +169,7 @@ class StunServerTest {
     void busyPortFailsStartupNamingTheProperty() throws Exception {
         try (DatagramSocket occupant = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             StunServer busy = new StunServer(new StunProperties(true, occupant.getLocalPort(), false),
-                    derper("127.0.0.1:443"), registry, nativeTransport());
+                    derper("127.0.0.1:443"), registry, transport());
             assertThatThrownBy(busy::start)
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("derper.stun.port")
