@@ -8,7 +8,6 @@ import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Iterator;
 import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,7 +27,7 @@ import java.util.function.Consumer;
  *
  * <p>Two things keep a storm cheap and the established connections fast:
  * <ul>
- * <li>The box of a recently seen client key is kept ({@value #BOX_CACHE_CAPACITY} keys at most), so a client that
+ * <li>The box of a recently seen client key is kept ({@value #BOX_CACHE_CAPACITY} slots), so a client that
  * reconnects, or many connections of one key at once, costs one X25519 and not one each; such a box opens on the
  * calling loop at once (a few microseconds: XSalsa20-Poly1305 of a short document).</li>
  * <li>Results go back to each loop through one queue, at most {@value #HANDOFF_BATCH} per loop iteration: a burst of
@@ -49,18 +48,23 @@ public final class HandshakeCrypto {
     static final int QUEUE_CAPACITY = 4096;
     /** Finished handshakes a loop takes per iteration; the rest wait until its sockets were served. */
     static final int HANDOFF_BATCH = 8;
-    /** Client keys whose box is kept: 4,096 × about 200 bytes. */
+    /** Client keys whose box is kept: 4,096 slots of about 100 bytes each. A power of two. */
     static final int BOX_CACHE_CAPACITY = 4096;
 
     /** A kept box, valid only for the server key it was made with (a test JVM may run several servers). */
-    private record KeptBox(NodePrivateKey own, NaclBox box) {
+    private record KeptBox(NodePublicKey peer, NodePrivateKey own, NaclBox box) {
     }
 
     /** Null when every key exchange runs on the calling loop. */
     private final ThreadPoolExecutor pool;
     private final LongAdder ranOnLoop = new LongAdder();
     private final LongAdder keyExchanges = new LongAdder();
-    private final ConcurrentHashMap<NodePublicKey, KeptBox> boxes = new ConcurrentHashMap<>();
+    /**
+     * Direct-mapped by the key's hash: a newer key takes the slot of an older one, so keeping costs no eviction
+     * bookkeeping. Records with final fields are safe to publish through the plain array; a racing reader sees the
+     * old entry, the new one or nothing, each of which is correct.
+     */
+    private final KeptBox[] boxes = new KeptBox[BOX_CACHE_CAPACITY];
     private final ConcurrentHashMap<EventExecutor, Handoff> handoffs = new ConcurrentHashMap<>();
 
     private HandshakeCrypto(ThreadPoolExecutor pool) {
@@ -130,8 +134,13 @@ public final class HandshakeCrypto {
     }
 
     private NaclBox keptBox(NodePrivateKey own, NodePublicKey peer) {
-        KeptBox k = boxes.get(peer);
-        return k != null && k.own() == own ? k.box() : null;
+        KeptBox k = boxes[slot(peer)];
+        return k != null && k.own() == own && k.peer().equals(peer) ? k.box() : null;
+    }
+
+    private static int slot(NodePublicKey peer) {
+        int h = peer.hashCode();
+        return (h ^ (h >>> 16)) & (BOX_CACHE_CAPACITY - 1);
     }
 
     private Opened compute(NodePrivateKey own, NodePublicKey peer, byte[] sealed) {
@@ -151,20 +160,9 @@ public final class HandshakeCrypto {
         Opened opened = openWith(box, sealed);
         if (opened.ok()) {
             // Only boxes that opened: keys of garbage handshakes never push out a real client's.
-            keep(peer, new KeptBox(own, box));
+            boxes[slot(peer)] = new KeptBox(peer, own, box);
         }
         return opened;
-    }
-
-    private void keep(NodePublicKey peer, KeptBox box) {
-        if (boxes.size() >= BOX_CACHE_CAPACITY) {
-            // Any entry will do: the map's order is the keys' hash order, unrelated to who connects next.
-            Iterator<NodePublicKey> it = boxes.keySet().iterator();
-            if (it.hasNext()) {
-                boxes.remove(it.next());
-            }
-        }
-        boxes.put(peer, box);
     }
 
     private static Opened openWith(NaclBox box, byte[] sealed) {
