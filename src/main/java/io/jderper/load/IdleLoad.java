@@ -113,6 +113,8 @@ final class IdleLoad {
                 json.put("server_error", "cannot read /proc/" + o.serverPid());
             } else {
                 json.put("server_setup_cpu_s", setup.cpuSeconds())
+                        .put("server_setup_user_s", setup.userSeconds())
+                        .put("server_setup_sys_s", setup.cpuSeconds() - setup.userSeconds())
                         .put("server_setup_cpu_ms_per_conn", ok == 0 ? Double.NaN : setup.cpuSeconds() * 1e3 / ok)
                         .put("server_rss_kib_before", before.rssKiB())
                         .put("server_rss_kib_connected", connected.rssKiB())

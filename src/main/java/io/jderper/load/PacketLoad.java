@@ -221,7 +221,7 @@ final class PacketLoad {
 
         private void connectAll() {
             try {
-                List<EventLoop> loops = clients.loops();
+                List<EventLoop> loops = clients.stormLoops();
                 FrameListener quiet = (c, f) -> {
                 };
                 cpu = server.startSpan();

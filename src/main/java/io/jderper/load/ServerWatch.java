@@ -60,6 +60,11 @@ final class ServerWatch {
             return start == null || end == null ? Double.NaN : end.cpuSeconds() - start.cpuSeconds();
         }
 
+        /** User time alone: the JVM's own work, apart from the kernel's socket and connection handling. */
+        double userSeconds() {
+            return start == null || end == null ? Double.NaN : end.userSeconds() - start.userSeconds();
+        }
+
         /** Adds the server fields; {@code perUnit} is divided into the span's CPU time (per packet, per connection). */
         void report(JsonLine json, long count, String unit) {
             if (!enabled()) {

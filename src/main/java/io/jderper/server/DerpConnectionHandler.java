@@ -72,7 +72,6 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
             failHandshake(ctx, "first frame was " + FrameType.name(frame.type()));
             return;
         }
-        ctx.channel().config().setAutoRead(false);
         phase = Phase.VERIFYING;
         if (ci.clientKey().isZero()) {
             failHandshake(ctx, "all-zero client key");
@@ -80,6 +79,12 @@ final class DerpConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         server.handshakeCrypto().open(server.identity().privateKey(), ci.clientKey(), ci.sealed(), ctx.executor(),
                 opened -> clientInfoOpened(ctx, ci, opened));
+        if (phase == Phase.VERIFYING && ctx.channel().isActive()) {
+            // The key exchange (or admission) went elsewhere: read nothing more until it is back. When it finished
+            // right here (a reconnecting client's kept box, an immediate admission), the two epoll changes of
+            // pausing and resuming are saved.
+            ctx.channel().config().setAutoRead(false);
+        }
     }
 
     /** Back on the event loop with the opened ClientInfo: parse it, then admit (mesh peers at once). */

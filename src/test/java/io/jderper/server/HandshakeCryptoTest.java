@@ -42,15 +42,23 @@ class HandshakeCryptoTest {
     }
 
     private static byte[] sealedByClient() {
-        return NaclBox.between(CLIENT, SERVER.publicKey()).seal(PLAINTEXT);
+        return sealedBy(CLIENT);
+    }
+
+    private static byte[] sealedBy(NodePrivateKey client) {
+        return NaclBox.between(client, SERVER.publicKey()).seal(PLAINTEXT);
     }
 
     private record Result(HandshakeCrypto.Opened opened, boolean onLoop, String thread) {
     }
 
     private CompletableFuture<Result> open(HandshakeCrypto crypto, byte[] sealed) {
+        return open(crypto, CLIENT, sealed);
+    }
+
+    private CompletableFuture<Result> open(HandshakeCrypto crypto, NodePrivateKey client, byte[] sealed) {
         CompletableFuture<Result> result = new CompletableFuture<>();
-        crypto.open(SERVER, CLIENT.publicKey(), sealed, loop.next(),
+        crypto.open(SERVER, client.publicKey(), sealed, loop.next(),
                 o -> result.complete(new Result(o, loop.inEventLoop(), Thread.currentThread().getName())));
         return result;
     }
@@ -80,10 +88,14 @@ class HandshakeCryptoTest {
     @Test
     void aFullQueueMakesTheCallerDoTheWorkInsteadOfGrowing() throws Exception {
         HandshakeCrypto crypto = HandshakeCrypto.pooled(1, 1);
-        CompletableFuture<Result> first = open(crypto, sealedByClient());   // the worker, held at the hand-back
+        // Three clients: one client's second handshake would reuse its kept box instead of queueing.
+        NodePrivateKey a = NodePrivateKey.generate();
+        NodePrivateKey b = NodePrivateKey.generate();
+        NodePrivateKey c = NodePrivateKey.generate();
+        CompletableFuture<Result> first = open(crypto, a, sealedBy(a));   // the worker, held at the hand-back
         Thread.sleep(200); // let the worker take it, so the next one waits in the queue
-        CompletableFuture<Result> second = open(crypto, sealedByClient());  // the queue's only slot
-        CompletableFuture<Result> third = open(crypto, sealedByClient());   // nowhere to go: runs right here
+        CompletableFuture<Result> second = open(crypto, b, sealedBy(b));  // the queue's only slot
+        CompletableFuture<Result> third = open(crypto, c, sealedBy(c));   // nowhere to go: runs right here
 
         assertThat(third).isDone();
         assertThat(third.get().thread()).isEqualTo(Thread.currentThread().getName());
@@ -94,6 +106,103 @@ class HandshakeCryptoTest {
         workersMayPost.countDown();
         assertThat(first.get(10, TimeUnit.SECONDS).onLoop()).isTrue();
         assertThat(second.get(10, TimeUnit.SECONDS).onLoop()).isTrue();
+    }
+
+    @Test
+    void aReconnectingKeyCostsOneKeyExchangeAndOpensOnTheCallingLoop() throws Exception {
+        workersMayPost.countDown();
+        HandshakeCrypto crypto = HandshakeCrypto.pooled(1);
+        Result first = open(crypto, sealedByClient()).get(10, TimeUnit.SECONDS);
+        CompletableFuture<Result> again = open(crypto, sealedByClient());
+
+        assertThat(again).isDone();
+        assertThat(again.get().thread()).isEqualTo(Thread.currentThread().getName());
+        assertThat(again.get().opened().plaintext()).isEqualTo(PLAINTEXT);
+        assertThat(first.opened().plaintext()).isEqualTo(PLAINTEXT);
+        assertThat(crypto.keyExchanges()).isEqualTo(1);
+        // The kept box seals what the client opens, as a fresh one would.
+        byte[] reply = again.get().opened().box().seal(PLAINTEXT);
+        assertThat(NaclBox.between(CLIENT, SERVER.publicKey()).open(reply)).contains(PLAINTEXT);
+    }
+
+    @Test
+    void aKeptBoxStillRejectsATamperedClientInfo() throws Exception {
+        workersMayPost.countDown();
+        HandshakeCrypto crypto = HandshakeCrypto.pooled(1);
+        assertThat(open(crypto, sealedByClient()).get(10, TimeUnit.SECONDS).opened().ok()).isTrue();
+        byte[] tampered = sealedByClient();
+        tampered[tampered.length - 1] ^= 1;
+        Result r = open(crypto, tampered).get(10, TimeUnit.SECONDS);
+        assertThat(r.opened().ok()).isFalse();
+        assertThat(crypto.keyExchanges()).isEqualTo(1);
+    }
+
+    @Test
+    void aBoxThatDidNotOpenIsNotKept() throws Exception {
+        workersMayPost.countDown();
+        HandshakeCrypto crypto = HandshakeCrypto.pooled(1);
+        byte[] tampered = sealedByClient();
+        tampered[tampered.length - 1] ^= 1;
+        assertThat(open(crypto, tampered).get(10, TimeUnit.SECONDS).opened().ok()).isFalse();
+        Result r = open(crypto, sealedByClient()).get(10, TimeUnit.SECONDS);
+        assertThat(r.opened().ok()).isTrue();
+        assertThat(r.onLoop()).isTrue();
+        assertThat(crypto.keyExchanges()).isEqualTo(2);
+    }
+
+    @Test
+    void aKeptBoxBelongsToTheServerKeyItWasMadeWith() throws Exception {
+        workersMayPost.countDown();
+        HandshakeCrypto crypto = HandshakeCrypto.onCallingThread();
+        NodePrivateKey otherServer = NodePrivateKey.generate();
+        AtomicResult holder = new AtomicResult();
+        crypto.open(SERVER, CLIENT.publicKey(), sealedByClient(), loop.next(), o -> holder.opened = o);
+        assertThat(holder.opened.ok()).isTrue();
+        byte[] toOther = NaclBox.between(CLIENT, otherServer.publicKey()).seal(PLAINTEXT);
+        crypto.open(otherServer, CLIENT.publicKey(), toOther, loop.next(), o -> holder.opened = o);
+        assertThat(holder.opened.plaintext()).isEqualTo(PLAINTEXT);
+        assertThat(crypto.keyExchanges()).isEqualTo(2);
+    }
+
+    @Test
+    void finishedHandshakesReachTheLoopInBatchesWithItsOtherWorkBetween() throws Exception {
+        DefaultEventLoop plain = new DefaultEventLoop();
+        try {
+            CountDownLatch release = new CountDownLatch(1);
+            plain.execute(() -> {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            HandshakeCrypto.Handoff handoff = new HandshakeCrypto.Handoff(plain);
+            int n = 2 * HandshakeCrypto.HANDOFF_BATCH + 3;
+            java.util.List<Integer> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int id = i;
+                handoff.post(() -> order.add(id));
+            }
+            // Other work of the loop (a socket's read, say), queued after the results.
+            CompletableFuture<Integer> seenByOtherWork = new CompletableFuture<>();
+            plain.execute(() -> seenByOtherWork.complete(order.size()));
+            release.countDown();
+
+            assertThat(seenByOtherWork.get(10, TimeUnit.SECONDS)).isEqualTo(HandshakeCrypto.HANDOFF_BATCH);
+            CompletableFuture<Void> drained = new CompletableFuture<>();
+            for (int i = 0; i < 100 && order.size() < n; i++) {
+                Thread.sleep(10);
+            }
+            assertThat(order).hasSize(n);
+            for (int i = 0; i < n; i++) {
+                assertThat(order.get(i)).isEqualTo(i);
+            }
+            // Idle again: a later result is delivered by a fresh wake-up.
+            handoff.post(() -> drained.complete(null));
+            drained.get(10, TimeUnit.SECONDS);
+        } finally {
+            plain.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
     }
 
     @Test
