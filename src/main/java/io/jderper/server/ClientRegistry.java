@@ -176,7 +176,7 @@ public final class ClientRegistry {
         boolean[] gone = {false};
         PeerEntry existing = peers.get(key);
         if (existing == null) {
-            metrics.packetForwarderDeleteOtherValue.increment();
+            // Nothing is known of the key at all: the original counts nothing either.
             return;
         }
         peers.computeIfPresent(key, (k, e) -> {

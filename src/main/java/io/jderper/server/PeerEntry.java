@@ -124,7 +124,11 @@ final class PeerEntry {
 
     synchronized boolean removeForwarder(PacketForwarder f, DerpMetrics metrics) {
         if (!forwarders.remove(f)) {
-            metrics.packetForwarderDeleteOtherValue.increment();
+            // As in the original: only a removal that names another link than the one registered counts; a stranger
+            // leaving a set of links is the harmless duplicate of a broadcast already handled.
+            if (forwarders.size() < 2) {
+                metrics.packetForwarderDeleteOtherValue.increment();
+            }
             return false;
         }
         if (forwarders.size() == 1) {
