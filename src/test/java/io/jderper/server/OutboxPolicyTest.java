@@ -15,9 +15,9 @@ import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,19 +41,12 @@ class OutboxPolicyTest {
     private final DerpServer server = RelayFixtures.server();
     private final DerpMetrics metrics = server.metrics();
     private final int depth = RelayFixtures.relayProperties().sendQueueDepth();
-    private final List<EmbeddedChannel> channels = new ArrayList<>();
+    @RegisterExtension
+    final OpenChannels open = new OpenChannels();
 
-    @AfterEach
-    void closeAll() {
-        for (EmbeddedChannel ch : channels) {
-            ch.finishAndReleaseAll();
-        }
-    }
 
     private EmbeddedChannel connect(NodePrivateKey key) {
-        EmbeddedChannel ch = RelayFixtures.connected(server, key);
-        channels.add(ch);
-        return ch;
+        return open.connect(server, key);
     }
 
     private ClientConnection connectionOf(NodePublicKey key) {

@@ -10,8 +10,8 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,19 +25,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RelayCoreTest {
     private final DerpServer server = RelayFixtures.server();
-    private final List<EmbeddedChannel> channels = new ArrayList<>();
+    @RegisterExtension
+    final OpenChannels open = new OpenChannels();
 
-    @AfterEach
-    void closeAll() {
-        for (EmbeddedChannel ch : channels) {
-            ch.finishAndReleaseAll();
-        }
-    }
 
     private EmbeddedChannel connect(NodePrivateKey key) {
-        EmbeddedChannel ch = RelayFixtures.connected(server, key);
-        channels.add(ch);
-        return ch;
+        return open.connect(server, key);
     }
 
     /** One SendPacket to {@code dst} whose payload starts with {@code id}. */

@@ -17,17 +17,15 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -43,14 +41,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class WriteTimeoutRulesTest {
     private static final String MESH_KEY_HEX = randomHex();
 
-    private final List<EmbeddedChannel> channels = new ArrayList<>();
+    @RegisterExtension
+    final OpenChannels open = new OpenChannels();
 
-    @AfterEach
-    void closeAll() {
-        for (EmbeddedChannel ch : channels) {
-            ch.finishAndReleaseAll();
-        }
-    }
 
     private static String randomHex() {
         byte[] b = new byte[32];
@@ -73,15 +66,12 @@ class WriteTimeoutRulesTest {
     }
 
     private EmbeddedChannel connect(DerpServer server, NodePrivateKey key) {
-        EmbeddedChannel ch = RelayFixtures.connected(server, key);
-        channels.add(ch);
-        return ch;
+        return open.connect(server, key);
     }
 
     /** Handshakes as a mesh peer: the ClientInfo carries the server's mesh key. */
     private EmbeddedChannel connectMeshPeer(DerpServer server, NodePrivateKey key) {
-        EmbeddedChannel ch = new EmbeddedChannel();
-        channels.add(ch);
+        EmbeddedChannel ch = open.track(new EmbeddedChannel());
         ch.pipeline().addLast(RelayFixtures.UPSTREAM, new ChannelInboundHandlerAdapter());
         server.install(ch.pipeline(), RelayFixtures.UPSTREAM, new ConnectionInfo(RelayFixtures.REMOTE, false, false));
         ClientInfoPayload payload = new ClientInfoPayload(MESH_KEY_HEX, FrameType.PROTOCOL_VERSION, true, false, "");
