@@ -28,6 +28,17 @@ abstract class GuardedServerBase extends LoopbackServerBase {
     @Autowired
     protected MeterRegistry registry;
 
+    /**
+     * The counter once it reached {@code atLeast}, or its value after about two seconds: the server may count a
+     * client's error a moment after the close has reached the client.
+     */
+    protected double countOnceAtLeast(double atLeast, String name, String... tags) throws InterruptedException {
+        for (int i = 0; i < 200 && count(name, tags) < atLeast; i++) {
+            Thread.sleep(10);
+        }
+        return count(name, tags);
+    }
+
     protected double count(String name, String... tags) {
         Search s = registry.find(name);
         if (tags.length > 0) {
