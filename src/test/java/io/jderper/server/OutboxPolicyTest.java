@@ -14,7 +14,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -79,22 +78,8 @@ class OutboxPolicyTest {
         return frame.writeZero(PAYLOAD - ID_OFFSET - 4);
     }
 
-    /** The ids of the RecvPacket frames written to {@code ch} since the last call; everything read is released. */
     private static List<Integer> receivedIds(EmbeddedChannel ch) {
-        ch.runPendingTasks();
-        List<Integer> ids = new ArrayList<>();
-        Object o;
-        while ((o = ch.readOutbound()) != null) {
-            ByteBuf b = (ByteBuf) o;
-            try {
-                if (b.getUnsignedByte(b.readerIndex()) == FrameType.RECV_PACKET) {
-                    ids.add(b.getInt(b.readerIndex() + FrameType.HEADER_LENGTH + FrameType.KEY_LENGTH + ID_OFFSET));
-                }
-            } finally {
-                ReferenceCountUtil.release(b);
-            }
-        }
-        return ids;
+        return RelayFixtures.receivedIds(ch, ID_OFFSET);
     }
 
     /** Makes {@code ch} unwritable: a tiny high-water mark and an unflushed write above it. */

@@ -9,7 +9,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -41,22 +40,8 @@ class RelayCoreTest {
         return frame;
     }
 
-    /** The ids of the RecvPacket frames written to {@code ch} since the last call; everything read is released. */
     private static List<Integer> receivedIds(EmbeddedChannel ch) {
-        ch.runPendingTasks();
-        List<Integer> ids = new ArrayList<>();
-        Object o;
-        while ((o = ch.readOutbound()) != null) {
-            ByteBuf b = (ByteBuf) o;
-            try {
-                if (b.getUnsignedByte(b.readerIndex()) == FrameType.RECV_PACKET) {
-                    ids.add(b.getInt(b.readerIndex() + FrameType.HEADER_LENGTH + FrameType.KEY_LENGTH));
-                }
-            } finally {
-                ReferenceCountUtil.release(b);
-            }
-        }
-        return ids;
+        return RelayFixtures.receivedIds(ch, 0);
     }
 
     private static void send(EmbeddedChannel from, NodePublicKey to, int id) {

@@ -20,6 +20,8 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -86,6 +88,27 @@ final class RelayFixtures {
             throw new IllegalStateException("handshake did not register the client");
         }
         return ch;
+    }
+
+    /**
+     * The ids of the RecvPacket frames written to {@code ch} since the last call, each read as an int at
+     * {@code idOffset} in the packet's payload; everything read is released.
+     */
+    static List<Integer> receivedIds(EmbeddedChannel ch, int idOffset) {
+        ch.runPendingTasks();
+        List<Integer> ids = new ArrayList<>();
+        Object o;
+        while ((o = ch.readOutbound()) != null) {
+            ByteBuf b = (ByteBuf) o;
+            try {
+                if (b.getUnsignedByte(b.readerIndex()) == FrameType.RECV_PACKET) {
+                    ids.add(b.getInt(b.readerIndex() + FrameType.HEADER_LENGTH + FrameType.KEY_LENGTH + idOffset));
+                }
+            } finally {
+                ReferenceCountUtil.release(b);
+            }
+        }
+        return ids;
     }
 
     static int drainOutbound(EmbeddedChannel ch) {

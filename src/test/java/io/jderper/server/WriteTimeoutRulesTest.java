@@ -92,6 +92,25 @@ class WriteTimeoutRulesTest {
     }
 
     /** Makes {@code ch} unwritable: a tiny high-water mark and an unflushed write above it. */
+    /** A sender, a client and a mesh peer, the last two stalled with one packet queued for each. */
+    private record Stalled(EmbeddedChannel sender, EmbeddedChannel client, EmbeddedChannel mesh, NodePublicKey meshKey) {
+    }
+
+    private Stalled stalledClientAndMeshPeer(DerpServer server) {
+        NodePrivateKey clientKey = NodePrivateKey.generate();
+        NodePrivateKey meshKey = NodePrivateKey.generate();
+        EmbeddedChannel sender = connect(server, NodePrivateKey.generate());
+        EmbeddedChannel client = connect(server, clientKey);
+        EmbeddedChannel mesh = connectMeshPeer(server, meshKey);
+        stall(client);
+        stall(mesh);
+        send(sender, clientKey.publicKey());
+        send(sender, meshKey.publicKey());
+        client.runPendingTasks();
+        mesh.runPendingTasks();
+        return new Stalled(sender, client, mesh, meshKey.publicKey());
+    }
+
     private static void stall(EmbeddedChannel ch) {
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
         ch.write(Unpooled.wrappedBuffer(new byte[64]));
@@ -132,17 +151,11 @@ class WriteTimeoutRulesTest {
     void aStalledMeshPeerIsClosedAfterTheMeshWriteTimeoutNotTheRegularOne() {
         RelayProperties props = RelayFixtures.relayProperties();
         DerpServer server = meshServer(props);
-        NodePrivateKey clientKey = NodePrivateKey.generate();
-        NodePrivateKey meshKey = NodePrivateKey.generate();
-        EmbeddedChannel sender = connect(server, NodePrivateKey.generate());
-        EmbeddedChannel client = connect(server, clientKey);
-        EmbeddedChannel mesh = connectMeshPeer(server, meshKey);
-        stall(client);
-        stall(mesh);
-        send(sender, clientKey.publicKey());
-        send(sender, meshKey.publicKey());
-        client.runPendingTasks();
-        mesh.runPendingTasks();
+        Stalled stalled = stalledClientAndMeshPeer(server);
+        EmbeddedChannel sender = stalled.sender();
+        EmbeddedChannel client = stalled.client();
+        EmbeddedChannel mesh = stalled.mesh();
+        NodePublicKey meshKey = stalled.meshKey();
         Duration regular = props.writeTimeout();
         Duration meshTimeout = props.meshWriteTimeout();
 
@@ -158,7 +171,7 @@ class WriteTimeoutRulesTest {
         advance(mesh, Duration.ofMillis(200));
         assertThat(mesh.isActive()).as("closed at the mesh timeout").isFalse();
         assertThat(server.metrics().writeTimeouts.sum()).isEqualTo(2);
-        assertThat(server.registry().isLocal(meshKey.publicKey())).isFalse();
+        assertThat(server.registry().isLocal(meshKey)).isFalse();
         assertThat(sender.isActive()).isTrue();
     }
 
@@ -166,17 +179,9 @@ class WriteTimeoutRulesTest {
     void aZeroWriteTimeoutLeavesAStalledClientOpenForGoodButNotAStalledMeshPeer() {
         RelayProperties props = properties(Duration.ZERO);
         DerpServer server = meshServer(props);
-        NodePrivateKey clientKey = NodePrivateKey.generate();
-        NodePrivateKey meshKey = NodePrivateKey.generate();
-        EmbeddedChannel sender = connect(server, NodePrivateKey.generate());
-        EmbeddedChannel client = connect(server, clientKey);
-        EmbeddedChannel mesh = connectMeshPeer(server, meshKey);
-        stall(client);
-        stall(mesh);
-        send(sender, clientKey.publicKey());
-        send(sender, meshKey.publicKey());
-        client.runPendingTasks();
-        mesh.runPendingTasks();
+        Stalled stalled = stalledClientAndMeshPeer(server);
+        EmbeddedChannel client = stalled.client();
+        EmbeddedChannel mesh = stalled.mesh();
 
         advance(client, Duration.ofHours(1));
         advance(mesh, Duration.ofHours(1));
