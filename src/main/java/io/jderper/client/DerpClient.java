@@ -1,6 +1,5 @@
 package io.jderper.client;
 
-import io.jderper.key.NaclBox;
 import io.jderper.key.NodePrivateKey;
 import io.jderper.key.NodePublicKey;
 import io.jderper.pipeline.PipelineNames;
@@ -201,7 +200,7 @@ public final class DerpClient {
     private ByteBuf clientInfoFrame(NodePublicKey server) {
         ClientInfoPayload payload = new ClientInfoPayload(options.meshKey() == null ? null : options.meshKey().toHex(),
                 FrameType.PROTOCOL_VERSION, options.canAckPings(), options.prober(), "");
-        byte[] sealed = NaclBox.between(key, server).seal(payload.toJson());
+        byte[] sealed = key.boxWith(server).seal(payload.toJson());
         return FrameWriter.encode(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, new Frame.ClientInfo(key.publicKey(), sealed));
     }
 
@@ -355,7 +354,7 @@ public final class DerpClient {
                 fail(ctx, "expected ServerInfo, got " + FrameType.name(frame.type()));
                 return;
             }
-            Optional<byte[]> plain = NaclBox.between(key, serverKey).open(si.sealed());
+            Optional<byte[]> plain = key.boxWith(serverKey).open(si.sealed());
             if (plain.isEmpty()) {
                 fail(ctx, "ServerInfo does not open with the server's key");
                 return;

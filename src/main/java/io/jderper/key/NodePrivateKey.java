@@ -13,6 +13,11 @@ public final class NodePrivateKey {
 
     private final byte[] raw;
     private final NodePublicKey publicKey;
+    /** The last peer's box: a client reconnects to the same server, so one slot saves every X25519 after the first. */
+    private volatile PeerBox lastBox;
+
+    private record PeerBox(NodePublicKey peer, NaclBox box) {
+    }
 
     private NodePrivateKey(byte[] raw) {
         this.raw = raw;
@@ -56,6 +61,20 @@ public final class NodePrivateKey {
         byte[] out = new byte[32];
         X25519.scalarMult(raw, 0, peer.toBytes(), 0, out, 0);
         return out;
+    }
+
+    /**
+     * The box with {@code peer}, remembered for the most recent peer. For a client, whose peer is its one server,
+     * this makes reconnecting cost no X25519; a server, whose peers are many, keeps its own table instead.
+     */
+    public NaclBox boxWith(NodePublicKey peer) {
+        PeerBox kept = lastBox;
+        if (kept != null && kept.peer().equals(peer)) {
+            return kept.box();
+        }
+        NaclBox box = NaclBox.between(this, peer);
+        lastBox = new PeerBox(peer, box);
+        return box;
     }
 
     public String toText() {

@@ -3,6 +3,7 @@ package io.jderper.load;
 import io.jderper.client.DerpClient;
 import io.jderper.client.FrameListener;
 import io.jderper.key.NodePrivateKey;
+import io.jderper.key.NodePublicKey;
 import io.jderper.protocol.Frame;
 import io.netty.channel.EventLoop;
 
@@ -56,10 +57,14 @@ final class IdleLoad {
             warmUp(o.idleWarmup(), loops);
             json.put("idle_warmup", o.idleWarmup());
         }
-        // Keys first, so that the set-up span measures the server rather than the tool's key generation.
+        // Keys and their boxes with the server first, so that the set-up span measures the server rather than the
+        // tool's X25519s (real clients do theirs on machines of their own).
+        NodePublicKey serverKey = learnServerKey(loops.get(0));
         List<NodePrivateKey> keys = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            keys.add(NodePrivateKey.generate());
+            NodePrivateKey key = NodePrivateKey.generate();
+            key.boxWith(serverKey);
+            keys.add(key);
         }
         ServerWatch server = new ServerWatch(o.serverPid());
         server.before();
@@ -145,6 +150,14 @@ final class IdleLoad {
             err.printf(Locale.ROOT, "load: warm-up %d/%d connections%n", done, count);
         }
         Thread.sleep(1000);
+    }
+
+    private NodePublicKey learnServerKey(EventLoop loop) throws Exception {
+        FrameListener quiet = (c, f) -> {
+        };
+        NodePublicKey key = clients.connect(NodePrivateKey.generate(), quiet, loop).get(30, TimeUnit.SECONDS).serverKey();
+        clients.closeAll(Duration.ofSeconds(30));
+        return key;
     }
 
     private boolean progressDue(long now, long last) {

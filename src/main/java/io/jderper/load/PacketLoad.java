@@ -104,6 +104,7 @@ final class PacketLoad {
         }
 
         ServerWatch server = new ServerWatch(o.serverPid());
+        Storm storm = o.storm() > 0 ? new Storm(server, tx.get(0).join().serverKey()) : null;
         server.before();
         long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
         Window w = new Window(t0 + o.warmup().toNanos(), t0 + o.warmup().toNanos() + o.duration().toNanos());
@@ -136,7 +137,6 @@ final class PacketLoad {
         sleepUntil(w.start(), () -> progress.maybePrint(senders, receivers, "warmup"));
         ServerWatch.Span cpu = server.startSpan();
         ProcStats.Sample selfStart = ProcStats.self();
-        Storm storm = o.storm() > 0 ? new Storm(server) : null;
         if (storm != null) {
             storm.start();
         }
@@ -204,12 +204,15 @@ final class PacketLoad {
         private ServerWatch.Span cpu;
         private volatile int failed;
 
-        Storm(ServerWatch server) {
+        Storm(ServerWatch server, NodePublicKey serverKey) {
             this.server = server;
-            // Keys first: the storm measures the server, not the tool's key generation.
+            // Keys and their boxes with the server first, before any traffic: the storm measures the server. Real
+            // clients do their X25519 on machines of their own; here it would take the CPU the server needs.
             NodePrivateKey shared = NodePrivateKey.generate();
             for (int i = 0; i < o.storm(); i++) {
-                keys.add(o.stormSameKey() ? shared : NodePrivateKey.generate());
+                NodePrivateKey key = o.stormSameKey() ? shared : NodePrivateKey.generate();
+                key.boxWith(serverKey);
+                keys.add(key);
             }
         }
 

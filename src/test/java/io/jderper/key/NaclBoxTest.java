@@ -85,4 +85,24 @@ class NaclBoxTest {
         assertThat(NodePublicKey.parse(k.publicKey().toString())).isEqualTo(k.publicKey());
         assertThat(k.publicKey().shortString()).hasSize(7).startsWith("[").endsWith("]");
     }
+
+    @Test
+    void aPrivateKeyRemembersTheBoxOfItsLastPeerOnly() {
+        NodePrivateKey client = NodePrivateKey.generate();
+        NodePrivateKey server = NodePrivateKey.generate();
+        NodePrivateKey other = NodePrivateKey.generate();
+
+        NaclBox first = client.boxWith(server.publicKey());
+        assertThat(client.boxWith(server.publicKey())).isSameAs(first);
+        // The remembered box is the real one: the server opens what it seals.
+        byte[] sealed = first.seal("hello".getBytes(StandardCharsets.UTF_8));
+        assertThat(NaclBox.between(server, client.publicKey()).open(sealed))
+                .hasValueSatisfying(p -> assertThat(new String(p, StandardCharsets.UTF_8)).isEqualTo("hello"));
+
+        NaclBox toOther = client.boxWith(other.publicKey());
+        assertThat(toOther.sharedKey()).isNotEqualTo(first.sharedKey())
+                .isEqualTo(NaclBox.between(client, other.publicKey()).sharedKey());
+        assertThat(client.boxWith(server.publicKey())).isNotSameAs(first)
+                .satisfies(b -> assertThat(b.sharedKey()).isEqualTo(first.sharedKey()));
+    }
 }
