@@ -58,7 +58,10 @@ record LoadOptions(URI url, int pairs, int idle, int size, int ratePerPair, Dura
               --progress D                progress line interval on stderr, 0 = off (default 1s)
               --allow-remote              permit a non-loopback target
               --mesh-propagation N        mesh mode: how fast two meshed nodes learn clients (see --mesh-propagation --help)
-            Prints one JSON line on stdout at the end.
+            Prints one JSON line on stdout at the end. The tool's own Netty transport is chosen as the server's is:
+            java -Dderper.transport=auto|io_uring|epoll|nio -jar jderper.jar load ... (default auto).
+            Idle and storm clients make their keys and their boxes with the server before the measured span, so
+            the span measures the server's X25519s and not the tool's.
             """.formatted(MIN_SIZE, MAX_SIZE);
 
     boolean tls() {

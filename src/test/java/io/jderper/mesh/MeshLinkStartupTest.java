@@ -120,8 +120,11 @@ class MeshLinkStartupTest {
 
     private static void assertMeshedWithinBound(MeshNode x, MeshNode y, long reachableAt) throws InterruptedException {
         Duration bound = RETRY.plus(MARGIN);
-        await(bound.plusSeconds(10), () -> x.metrics().watchers.get() == 1 && y.metrics().watchers.get() == 1,
-                "both nodes have the other's watcher");
+        // A server counts the watcher when it takes the link's ClientInfo, a moment before the link itself reads
+        // ServerInfo and calls itself up: meshed means both, on both nodes.
+        await(bound.plusSeconds(10), () -> x.metrics().watchers.get() == 1 && y.metrics().watchers.get() == 1
+                        && x.mesh().linksUp() == 1 && y.mesh().linksUp() == 1,
+                "both nodes have the other's watcher and their own link up");
         Duration took = Duration.ofNanos(System.nanoTime() - reachableAt);
         System.out.println("mesh startup: " + x + " and " + y + " meshed " + took.toMillis() + " ms after both were reachable");
         assertThat(took).isLessThanOrEqualTo(bound);
