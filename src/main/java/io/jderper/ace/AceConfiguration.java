@@ -1,5 +1,6 @@
 package io.jderper.ace;
 
+import io.jderper.client.Transport;
 import io.jderper.config.AceProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
@@ -12,8 +13,8 @@ import java.time.Duration;
 class AceConfiguration {
 
     @Bean
-    TargetResolver aceTargetResolver() {
-        return new DnsTargetResolver(Duration.ofSeconds(5));
+    TargetResolver aceTargetResolver(Transport transport) {
+        return new DnsTargetResolver(transport, Duration.ofSeconds(5));
     }
 
     @Bean

@@ -1,11 +1,8 @@
 package io.jderper.ace;
 
 import io.jderper.client.AsyncDnsResolver;
+import io.jderper.client.Transport;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -24,9 +21,8 @@ final class DnsTargetResolver implements TargetResolver, AutoCloseable {
     private final EventLoopGroup group;
     private final AsyncDnsResolver dns;
 
-    DnsTargetResolver(Duration queryTimeout) {
-        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ace-dns", true),
-                Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    DnsTargetResolver(Transport transport, Duration queryTimeout) {
+        group = transport.newGroup(1, new DefaultThreadFactory("ace-dns", true));
         dns = new AsyncDnsResolver(group.next(), queryTimeout);
     }
 

@@ -1,9 +1,6 @@
 package io.jderper.client;
 
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.dns.DnsQuestion;
 import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.resolver.ResolvedAddressTypes;
@@ -20,15 +17,15 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Netty's non-blocking resolver (hosts file, then the servers and search domains of /etc/resolv.conf) on a given
  * event loop, so no thread ever blocks on DNS. Nothing is cached: its callers poll (bootstrap DNS refreshes, mesh
- * discovery rounds) precisely to see the current answers. The loop must come from an epoll group exactly when epoll
- * is available, as {@link ClientEventLoops} groups do.
+ * discovery rounds) precisely to see the current answers. Its UDP channel is of the loop's own transport, whichever
+ * {@code derper.transport} chose.
  */
 public final class AsyncDnsResolver implements AutoCloseable {
     private final DnsNameResolver resolver;
 
     public AsyncDnsResolver(EventLoop loop, Duration queryTimeout) {
         resolver = new DnsNameResolverBuilder(loop)
-                .datagramChannelType(Epoll.isAvailable() ? EpollDatagramChannel.class : NioDatagramChannel.class)
+                .datagramChannelType(Transport.of(loop.parent()).datagramChannelClass())
                 // Both families, IPv4 first, as Go's "ip" network asks.
                 .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
                 .resolveCache(NoopDnsCache.INSTANCE)

@@ -93,6 +93,14 @@ public enum Transport {
         };
     }
 
+    public Class<? extends DatagramChannel> datagramChannelClass() {
+        return switch (this) {
+            case IO_URING -> IoUringDatagramChannel.class;
+            case EPOLL -> EpollDatagramChannel.class;
+            case NIO -> NioDatagramChannel.class;
+        };
+    }
+
     /** A UDP channel of this transport; {@code family} null means the platform's default (dual-stack where it can). */
     public DatagramChannel newDatagramChannel(SocketProtocolFamily family) {
         return switch (this) {

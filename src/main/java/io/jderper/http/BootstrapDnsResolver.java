@@ -1,5 +1,6 @@
 package io.jderper.http;
 
+import io.jderper.client.Transport;
 import io.jderper.config.BootstrapDnsProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,8 +80,8 @@ public class BootstrapDnsResolver implements SmartLifecycle, DisposableBean {
     private ScheduledExecutorService refresher;
 
     @Autowired
-    public BootstrapDnsResolver(BootstrapDnsProperties properties) {
-        this(properties, NettyBootstrapDnsLookup::new, new Random(), REFRESH_TIMEOUT);
+    public BootstrapDnsResolver(BootstrapDnsProperties properties, Transport transport) {
+        this(properties, () -> new NettyBootstrapDnsLookup(transport), new Random(), REFRESH_TIMEOUT);
     }
 
     BootstrapDnsResolver(BootstrapDnsProperties properties, Supplier<BootstrapDnsLookup> lookupFactory,

@@ -1,12 +1,9 @@
 package io.jderper.http;
 
 import io.jderper.client.AsyncDnsResolver;
+import io.jderper.client.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
 import io.netty.handler.codec.dns.DnsRawRecord;
 import io.netty.handler.codec.dns.DnsRecord;
@@ -31,9 +28,8 @@ final class NettyBootstrapDnsLookup implements BootstrapDnsLookup {
     private final EventLoopGroup group;
     private final AsyncDnsResolver dns;
 
-    NettyBootstrapDnsLookup() {
-        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("bootstrap-dns", true),
-                Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    NettyBootstrapDnsLookup(Transport transport) {
+        group = transport.newGroup(1, new DefaultThreadFactory("bootstrap-dns", true));
         dns = new AsyncDnsResolver(group.next(), Duration.ofSeconds(10));
     }
 

@@ -1,5 +1,6 @@
 package io.jderper.http;
 
+import io.jderper.client.Transport;
 import io.jderper.config.BootstrapDnsProperties;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
@@ -30,7 +31,7 @@ class BootstrapDnsServerTest {
 
     @Test
     void nettyLookupAnswersLocalhostFromHostsFile() throws Exception {
-        try (NettyBootstrapDnsLookup lookup = new NettyBootstrapDnsLookup()) {
+        try (NettyBootstrapDnsLookup lookup = new NettyBootstrapDnsLookup(Transport.fromSystemProperty())) {
             List<InetAddress> addresses = lookup.lookupIp("localhost").get(10, TimeUnit.SECONDS);
             assertThat(addresses).isNotEmpty().allMatch(InetAddress::isLoopbackAddress);
         }
@@ -54,7 +55,7 @@ class BootstrapDnsServerTest {
 
     @Test
     void c79_servedOverHttpWithConnectionClose() throws Exception {
-        BootstrapDnsResolver resolver = new BootstrapDnsResolver(new BootstrapDnsProperties(List.of("localhost"), List.of()));
+        BootstrapDnsResolver resolver = new BootstrapDnsResolver(new BootstrapDnsProperties(List.of("localhost"), List.of()), Transport.fromSystemProperty());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         BootstrapDnsHandler handler = new BootstrapDnsHandler(resolver, registry);
         resolver.start();
