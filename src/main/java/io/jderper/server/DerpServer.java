@@ -93,6 +93,9 @@ public final class DerpServer implements SmartLifecycle {
                         c -> (double) c.ranOnLoop())
                 .description("ClientInfo key exchanges run on an event loop because the handshake pool's queue was full")
                 .register(meterRegistry);
+        FunctionCounter.builder("derp_handshake_key_exchanges", handshakeCrypto, c -> (double) c.keyExchanges())
+                .description("X25519 key exchanges for ClientInfo; a reconnecting key whose box is kept needs none")
+                .register(meterRegistry);
         this.handshakeTimer = Timer.builder("derp_handshake_duration")
                 .description("time from the upgrade to ServerInfo")
                 .publishPercentileHistogram()

@@ -1,5 +1,6 @@
 package io.jderper.ops;
 
+import io.jderper.client.DerpClientOptions;
 import io.jderper.key.NodePrivateKey;
 import io.jderper.testsupport.DerpServerTestBase;
 import io.jderper.testsupport.TestClient;
@@ -95,6 +96,22 @@ class PrometheusMetricsTest extends DerpServerTestBase {
         }
         await().untilAsserted(() -> assertThat(value(samples(scrape()), "derp_current_connections"))
                 .isEqualTo(value(before, "derp_current_connections")));
+    }
+
+    @Test
+    void aReconnectingKeyCostsNoSecondKeyExchange() throws Exception {
+        NodePrivateKey key = NodePrivateKey.generate();
+        Map<String, Double> before = samples(scrape());
+        for (int i = 0; i < 3; i++) {
+            try (TestClient c = TestClient.connect(derpUrl(), key, DerpClientOptions.defaults())) {
+                assertThat(c.client.serverKey()).isNotNull();
+            }
+        }
+        Map<String, Double> after = samples(scrape());
+        assertThat(value(after, "derp_accepts_total") - value(before, "derp_accepts_total")).isGreaterThanOrEqualTo(3);
+        // The first connection opens its box with a key exchange; the two after it find the box kept.
+        assertThat(value(after, "derp_handshake_key_exchanges_total") - value(before, "derp_handshake_key_exchanges_total"))
+                .isEqualTo(1.0);
     }
 
     @Test
