@@ -49,7 +49,7 @@ final class DerpMapProber {
         this.source = source;
         this.trust = trust;
         this.http = http;
-        this.pairs = new DerpPairProbes(this::node, settings.meshKey(), trust);
+        this.pairs = new DerpPairProbes(this::node, settings.meshKeys(), trust);
     }
 
     ProbeClass probeClass() {

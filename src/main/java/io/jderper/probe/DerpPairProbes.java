@@ -4,6 +4,7 @@ import io.jderper.client.DerpClient;
 import io.jderper.client.DerpClientOptions;
 import io.jderper.client.FrameListener;
 import io.jderper.key.MeshKey;
+import io.jderper.key.MeshKeySource;
 import io.jderper.key.NodePrivateKey;
 import io.jderper.key.NodePublicKey;
 import io.jderper.protocol.Frame;
@@ -48,12 +49,12 @@ final class DerpPairProbes {
     static final Duration MESH_SETTLE = Duration.ofMillis(100);
 
     private final Function<String, Optional<DerpMap.Node>> nodes;
-    private final Optional<MeshKey> meshKey;
+    private final MeshKeySource meshKeys;
     private final ProbeTrust trust;
 
-    DerpPairProbes(Function<String, Optional<DerpMap.Node>> nodes, Optional<MeshKey> meshKey, ProbeTrust trust) {
+    DerpPairProbes(Function<String, Optional<DerpMap.Node>> nodes, MeshKeySource meshKeys, ProbeTrust trust) {
         this.nodes = nodes;
-        this.meshKey = meshKey;
+        this.meshKeys = meshKeys;
         this.trust = trust;
     }
 
@@ -158,19 +159,7 @@ final class DerpPairProbes {
         Conn conn = new Conn();
         String scheme = node.plainHttp() ? "http" : "https";
         URI url = URI.create(scheme + "://" + TlsProbe.hostPort(node.hostName(), node.effectiveDerpPort()) + "/derp");
-        DerpClientOptions options = DerpClientOptions.defaults()
-                .withConnectTimeout(run.remaining().isZero() ? Duration.ofMillis(1) : run.remaining());
-        if (meshKey.isPresent()) {
-            options = options.withMeshKey(meshKey.get());
-        }
-        options = options.withProber(prober);
-        if (!node.plainHttp()) {
-            options = options.withSslContext(trust.clientContext(node));
-        }
-        InetSocketAddress dial = dialAddress(node);
-        if (dial != null) {
-            options = options.withDialAddress(dial);
-        }
+        DerpClientOptions options = clientOptions(node, prober, run.remaining());
         CompletableFuture<DerpClient> connecting;
         try {
             connecting = DerpClient.connect(url, NodePrivateKey.generate(), options, conn);
@@ -185,6 +174,28 @@ final class DerpPairProbes {
             conn.client = client;
             return conn;
         });
+    }
+
+    /**
+     * A probe client's options. The mesh key is read for each connection: an embedded prober's key rotates with its
+     * server's (a secrets server), and the siblings stop accepting the old one.
+     */
+    DerpClientOptions clientOptions(DerpMap.Node node, boolean prober, Duration remaining) {
+        DerpClientOptions options = DerpClientOptions.defaults()
+                .withConnectTimeout(remaining.isZero() ? Duration.ofMillis(1) : remaining);
+        Optional<MeshKey> meshKey = meshKeys.current();
+        if (meshKey.isPresent()) {
+            options = options.withMeshKey(meshKey.get());
+        }
+        options = options.withProber(prober);
+        if (!node.plainHttp()) {
+            options = options.withSslContext(trust.clientContext(node));
+        }
+        InetSocketAddress dial = dialAddress(node);
+        if (dial != null) {
+            options = options.withDialAddress(dial);
+        }
+        return options;
     }
 
     /** The map's IPv4 (then IPv6) literal when given, else null to resolve the host name. */

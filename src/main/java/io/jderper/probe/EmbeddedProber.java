@@ -59,7 +59,7 @@ public class EmbeddedProber implements SmartLifecycle, ShutdownParticipant {
         return new ProbeSettings(properties.derpMap(), properties.listen(), false, properties.spread(),
                 properties.interval(), properties.meshInterval(), properties.stunInterval(), properties.tlsInterval(),
                 properties.bwInterval(), properties.bwProbeSizeBytes(), properties.qdPacketsPerSecond(),
-                properties.qdPacketTimeout(), properties.regionCode(), meshKey.key(),
+                properties.qdPacketTimeout(), properties.regionCode(), meshKey.source(),
                 // The siblings' certificates chain to the mesh's CA when one is set; the prober trusts it too.
                 properties.tlsCaFile() != null ? properties.tlsCaFile() : mesh.caFile(), false);
     }

@@ -2,6 +2,7 @@ package io.jderper.probe;
 
 import io.jderper.config.GoFlagSyntax;
 import io.jderper.key.MeshKey;
+import io.jderper.key.MeshKeySource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -129,7 +130,7 @@ final class ProbeFlags {
                 (int) qd,
                 parseDuration(values.get("qd-packet-timeout"), "qd-packet-timeout"),
                 values.get("region-code"),
-                meshKey,
+                MeshKeySource.fixed(meshKey),
                 ca.isEmpty() ? null : Path.of(ca),
                 Boolean.parseBoolean(values.get("derp-http")));
         return new Parsed(settings, false, false);

@@ -1,6 +1,7 @@
 package io.jderper.probe;
 
 import io.jderper.key.MeshKey;
+import io.jderper.key.MeshKeySource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +14,8 @@ import java.util.Optional;
  * @param derpMap            {@code https://}, {@code http://} or {@code file://} URL of a DERP map, or {@code local}
  * @param listen             address of the status page and metrics ({@code :8030}); ignored in once mode
  * @param regionCodeOrId     probe only this region (code or numeric ID), or all when empty
+ * @param meshKeys           the mesh key the probe clients present, read at each connection (it rotates with an
+ *                           embedded prober's server); a fixed empty source for regular clients
  * @param tlsCaFile          extra trusted CA certificates (PEM) for the nodes' certificates, or null
  * @param derpHttp           reach nodes with plain HTTP instead of TLS (Tailscale's TS_DEBUG_USE_DERP_HTTP)
  */
@@ -20,7 +23,7 @@ public record ProbeSettings(String derpMap, String listen, boolean once, boolean
                             Duration interval, Duration meshInterval, Duration stunInterval, Duration tlsInterval,
                             Duration bwInterval, long bwProbeSizeBytes,
                             int qdPacketsPerSecond, Duration qdPacketTimeout,
-                            String regionCodeOrId, Optional<MeshKey> meshKey, Path tlsCaFile, boolean derpHttp) {
+                            String regionCodeOrId, MeshKeySource meshKeys, Path tlsCaFile, boolean derpHttp) {
 
     public static final String LOCAL = "local";
     /** The interval of continuous probes: how long to wait after one ends before starting it again. */
@@ -49,7 +52,12 @@ public record ProbeSettings(String derpMap, String listen, boolean once, boolean
             requirePositive(qdPacketTimeout, "qd-packet-timeout");
         }
         regionCodeOrId = regionCodeOrId == null ? "" : regionCodeOrId;
-        meshKey = meshKey == null ? Optional.empty() : meshKey;
+        meshKeys = meshKeys == null ? MeshKeySource.fixed(Optional.empty()) : meshKeys;
+    }
+
+    /** The mesh key the probe clients present now, if any. */
+    public Optional<MeshKey> meshKey() {
+        return meshKeys.current();
     }
 
     private static void requirePositive(Duration d, String name) {

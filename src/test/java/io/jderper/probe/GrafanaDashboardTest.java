@@ -1,5 +1,6 @@
 package io.jderper.probe;
 
+import io.jderper.key.MeshKeySource;
 import io.jderper.testsupport.DerpServerTestBase;
 import io.jderper.testsupport.TestPki;
 import org.junit.jupiter.api.Test;
@@ -126,10 +127,10 @@ class GrafanaDashboardTest extends DerpServerTestBase {
         // The plain-HTTP node: -derp-http does not apply to the TLS-only node, which has no DERP to probe anyway.
         try (ProbeService prober = ProbeService.start(new ProbeSettings(map.toUri().toString(), "127.0.0.1:0", false, false,
                 Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2),
-                Duration.ofSeconds(3), 100_000, 10, Duration.ofSeconds(1), "900", Optional.of(MESH_KEY), ca, true), null);
+                Duration.ofSeconds(3), 100_000, 10, Duration.ofSeconds(1), "900", MeshKeySource.fixed(Optional.of(MESH_KEY)), ca, true), null);
              ProbeService tlsProber = ProbeService.start(new ProbeSettings(map.toUri().toString(), "127.0.0.1:0", false, false,
                 Duration.ofSeconds(2), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(2),
-                Duration.ZERO, 1, 0, Duration.ofSeconds(1), "901", Optional.empty(), ca, false), null)) {
+                Duration.ZERO, 1, 0, Duration.ofSeconds(1), "901", MeshKeySource.fixed(Optional.empty()), ca, false), null)) {
             String self = "derp/t/self";
             ProbeTesting.awaitSuccess(prober.prober(), Duration.ofSeconds(60), self + "/self/mesh", self + "/self/bw", self + "/udp");
             ProbeTesting.awaitSuccess(tlsProber.prober(), Duration.ofSeconds(60), "derp/tls/tls/tls");

@@ -1,6 +1,7 @@
 package io.jderper.probe;
 
 import io.jderper.key.MeshKey;
+import io.jderper.key.MeshKeySource;
 import io.jderper.testsupport.DerpServerTestBase;
 import io.jderper.testsupport.ExternalTools;
 import io.jderper.testsupport.TestPki;
@@ -97,7 +98,7 @@ class ProberIntegrationTest {
         prober = ProbeService.start(new ProbeSettings(mapFile.toUri().toString(), "127.0.0.1:0", false, true,
                 Duration.ofSeconds(5), Duration.ofSeconds(6), Duration.ofSeconds(6), Duration.ofSeconds(6),
                 Duration.ofSeconds(10), BW_SIZE, 10, Duration.ofSeconds(2), "",
-                Optional.of(MeshKey.parse(DerpServerTestBase.MESH_KEY_HEX)), caFile, false), null);
+                MeshKeySource.fixed(Optional.of(MeshKey.parse(DerpServerTestBase.MESH_KEY_HEX))), caFile, false), null);
         base = "http://127.0.0.1:" + prober.httpAddress().getPort();
     }
 
