@@ -141,16 +141,7 @@ class FrameDecoderFuzzProperties {
     @Provide
     Arbitrary<byte[]> serverStreams() {
         Arbitrary<byte[]> clientInfo = FuzzSupport.frames(FrameType.CLIENT_INFO, FrameType.MIN_CLIENT_INFO, 200);
-        Arbitrary<byte[]> later = Arbitraries.oneOf(
-                FuzzSupport.frames(FrameType.SEND_PACKET, 32, 300),
-                FuzzSupport.frames(FrameType.FORWARD_PACKET, 64, 300),
-                FuzzSupport.frames(FrameType.NOTE_PREFERRED, 1, 1),
-                Arbitraries.just(FuzzSupport.frame(FrameType.WATCH_CONNS, new byte[0])),
-                FuzzSupport.frames(FrameType.CLOSE_PEER, 32, 32),
-                FuzzSupport.frames(FrameType.PING, 8, 64),
-                FuzzSupport.frames(FrameType.KEEP_ALIVE, 0, 64),
-                FuzzSupport.unknownFrames(100));
-        return opening(clientInfo, later);
+        return opening(clientInfo, FuzzSupport.clientFrames(300, 64, 100));
     }
 
     @Provide

@@ -147,14 +147,7 @@ class HandshakeFuzzProperties {
                 "{\"version\":\"2\"}",
                 "{\"version\":",
                 "{\"IsProber\":true}");
-        Arbitrary<byte[]> frames = Arbitraries.oneOf(
-                FuzzSupport.frames(FrameType.SEND_PACKET, 32, 200),
-                FuzzSupport.frames(FrameType.FORWARD_PACKET, 64, 200),
-                FuzzSupport.frames(FrameType.NOTE_PREFERRED, 1, 1),
-                Arbitraries.just(FuzzSupport.frame(FrameType.WATCH_CONNS, new byte[0])),
-                FuzzSupport.frames(FrameType.CLOSE_PEER, 32, 32),
-                FuzzSupport.frames(FrameType.PING, 8, 40),
-                FuzzSupport.unknownFrames(60));
+        Arbitrary<byte[]> frames = FuzzSupport.clientFrames(200, 40, 60);
         return Combinators.combine(plaintexts, frames.list().ofMaxSize(6), Arbitraries.of(true, false))
                 .as((plain, rest, selfSend) -> {
                     NodePrivateKey client = NodePrivateKey.generate();

@@ -12,7 +12,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultEventLoop;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
@@ -24,6 +23,8 @@ import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 
+import static io.jderper.server.RelayFixtures.stall;
+import static io.jderper.server.RelayFixtures.unstall;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -42,7 +43,6 @@ class OutboxPolicyTest {
     private final int depth = RelayFixtures.relayProperties().sendQueueDepth();
     @RegisterExtension
     final OpenChannels open = new OpenChannels();
-
 
     private EmbeddedChannel connect(NodePrivateKey key) {
         return open.connect(server, key);
@@ -80,20 +80,6 @@ class OutboxPolicyTest {
 
     private static List<Integer> receivedIds(EmbeddedChannel ch) {
         return RelayFixtures.receivedIds(ch, ID_OFFSET);
-    }
-
-    /** Makes {@code ch} unwritable: a tiny high-water mark and an unflushed write above it. */
-    private static void stall(EmbeddedChannel ch) {
-        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
-        ch.write(Unpooled.wrappedBuffer(new byte[64]));
-        assertThat(ch.isWritable()).isFalse();
-    }
-
-    /** Lets the stalled bytes out with the default water marks back, so one drain can write everything queued. */
-    private static void unstall(EmbeddedChannel ch) {
-        ch.config().setWriteBufferWaterMark(WriteBufferWaterMark.DEFAULT);
-        ch.flush();
-        assertThat(ch.isWritable()).isTrue();
     }
 
     @Test

@@ -7,7 +7,6 @@ import io.jderper.protocol.FrameWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -16,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.jderper.server.RelayFixtures.stall;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -26,7 +26,6 @@ class RelayCoreTest {
     private final DerpServer server = RelayFixtures.server();
     @RegisterExtension
     final OpenChannels open = new OpenChannels();
-
 
     private EmbeddedChannel connect(NodePrivateKey key) {
         return open.connect(server, key);
@@ -46,13 +45,6 @@ class RelayCoreTest {
 
     private static void send(EmbeddedChannel from, NodePublicKey to, int id) {
         from.writeInbound(sendPacket(to, id));
-    }
-
-    /** Makes {@code ch} unwritable: a tiny high-water mark and an unflushed write above it. */
-    private static void stall(EmbeddedChannel ch) {
-        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
-        ch.write(Unpooled.wrappedBuffer(new byte[64]));
-        assertThat(ch.isWritable()).isFalse();
     }
 
     @Test

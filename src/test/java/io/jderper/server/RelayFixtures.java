@@ -13,8 +13,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
 
@@ -24,6 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The relay core without Spring, for unit tests and benchmarks: default relay settings, a server, handshaken embedded
@@ -136,5 +140,19 @@ final class RelayFixtures {
         b.readBytes(out);
         b.release();
         return out;
+    }
+
+    /** Makes {@code ch} unwritable: a tiny high-water mark and an unflushed write above it. */
+    static void stall(EmbeddedChannel ch) {
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
+        ch.write(Unpooled.wrappedBuffer(new byte[64]));
+        assertThat(ch.isWritable()).isFalse();
+    }
+
+    /** Lets the stalled bytes out with the default water marks back, so one drain can write everything queued. */
+    static void unstall(EmbeddedChannel ch) {
+        ch.config().setWriteBufferWaterMark(WriteBufferWaterMark.DEFAULT);
+        ch.flush();
+        assertThat(ch.isWritable()).isTrue();
     }
 }

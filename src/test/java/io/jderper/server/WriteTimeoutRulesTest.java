@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import static io.jderper.server.RelayFixtures.stall;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -43,7 +44,6 @@ class WriteTimeoutRulesTest {
 
     @RegisterExtension
     final OpenChannels open = new OpenChannels();
-
 
     private static String randomHex() {
         byte[] b = new byte[32];
@@ -109,12 +109,6 @@ class WriteTimeoutRulesTest {
         client.runPendingTasks();
         mesh.runPendingTasks();
         return new Stalled(sender, client, mesh, meshKey.publicKey());
-    }
-
-    private static void stall(EmbeddedChannel ch) {
-        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
-        ch.write(Unpooled.wrappedBuffer(new byte[64]));
-        assertThat(ch.isWritable()).isFalse();
     }
 
     private static void advance(EmbeddedChannel ch, Duration by) {

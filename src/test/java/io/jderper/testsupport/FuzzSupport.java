@@ -87,6 +87,22 @@ public final class FuzzSupport {
     }
 
     /** Frames of the types above the highest the protocol defines, carrying up to {@code maxPayload} random bytes. */
+    /**
+     * The frames a client may send once registered, each well formed in its header but with any payload, plus
+     * frames of unknown types: packet payloads up to {@code maxPacket} bytes, pings up to {@code maxPing}.
+     */
+    public static Arbitrary<byte[]> clientFrames(int maxPacket, int maxPing, int maxUnknown) {
+        return Arbitraries.oneOf(
+                frames(FrameType.SEND_PACKET, 32, maxPacket),
+                frames(FrameType.FORWARD_PACKET, 64, maxPacket),
+                frames(FrameType.NOTE_PREFERRED, 1, 1),
+                Arbitraries.just(frame(FrameType.WATCH_CONNS, new byte[0])),
+                frames(FrameType.CLOSE_PEER, 32, 32),
+                frames(FrameType.PING, 8, maxPing),
+                frames(FrameType.KEEP_ALIVE, 0, maxPing),
+                unknownFrames(maxUnknown));
+    }
+
     public static Arbitrary<byte[]> unknownFrames(int maxPayload) {
         return Combinators.combine(Arbitraries.integers().between(FrameType.RESTARTING + 1, 0xff), bytes(0, maxPayload))
                 .as(FuzzSupport::frame);
